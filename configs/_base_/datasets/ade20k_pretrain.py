@@ -1,0 +1,35 @@
+# ADE20K training images, unlabelled:
+#   data/ade/ADEChallengeData2016/images/training/*.jpg   (20,210 images)
+data_root = 'data/ade/ADEChallengeData2016/'
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='RandomResizedCrop',
+        scale=224,
+        crop_ratio_range=(0.2, 1.0),
+        backend='pillow',
+        interpolation='bicubic'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(
+        type='SplitMaskGenerator',
+        input_size=14,
+        ratio=0.5,
+        mode='random',
+        patch_size=16),
+    dict(type='PackInputs'),
+]
+# 8 processes x 256 = total batch 2048.
+train_dataloader = dict(
+    batch_size=256,
+    num_workers=8,
+    persistent_workers=True,
+    drop_last=True,
+    # Infinite: iteration-based runs on small sets cross an epoch boundary
+    # every few iterations, where mmengine's loop sleeps 2 s.
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type='UnlabeledImageFolder',
+        data_root=data_root,
+        data_prefix='images/training',
+        pipeline=train_pipeline))

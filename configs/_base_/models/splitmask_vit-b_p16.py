@@ -1,0 +1,45 @@
+# SplitMask with a ViT-B/16 encoder at 224px (14x14 patch grid).
+model = dict(
+    type='SplitMask',
+    data_preprocessor=dict(
+        type='SelfSupDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        to_rgb=True),
+    backbone=dict(
+        type='SplitMaskViT',
+        arch='b',
+        img_size=224,
+        patch_size=16,
+        drop_path_rate=0.1,
+        layer_scale_init_value=0.1,
+        fixed_pos_embed=True,
+        init_cfg=[
+            dict(type='TruncNormal', std=0.02, layer='Linear'),
+            dict(type='Constant', layer='LayerNorm', val=1.0, bias=0.0)
+        ]),
+    # Shallow decoder: 2 blocks (the paper), width 512 (ours).
+    neck=dict(
+        type='SplitMaskDecoder',
+        num_patches=196,
+        in_channels=768,
+        embed_dims=512,
+        depth=2,
+        num_heads=16,
+        mlp_ratio=4.),
+    head=dict(
+        type='SplitMaskHead',
+        in_channels=512,
+        # Per-patch normalised pixels (16*16*3 values a patch).
+        target_type='pixels',
+        num_classes=768,
+        # InfoNCE: temperature 0.2 (paper); symmetric, all-process negatives,
+        # linear projection to 256, weight 1.0 (ours).
+        match_weight=1.0,
+        temperature=0.2,
+        symmetric=True,
+        match_pool='all',
+        proj_type='linear',
+        proj_dims=256,
+        gather_negatives=True),
+    target_generator=dict(type='NormalizedPixelTarget', patch_size=16))

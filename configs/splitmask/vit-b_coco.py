@@ -1,0 +1,32 @@
+# SplitMask ViT-B/16 pre-training on the COCO train2017 images (118,287, unlabelled).
+#   tools/dist_train.sh configs/splitmask/vit-b_coco.py 8
+_base_ = [
+    '../_base_/models/splitmask_vit-b_p16.py',
+    '../_base_/datasets/coco_pretrain.py',
+    '../_base_/schedules/splitmask_adamw.py',
+    '../_base_/splitmask_runtime.py',
+]
+custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
+
+# The paper's schedule rule (splitmask_mm.schedule.paper_schedule): every
+# data set gets the iterations of 300 ImageNet-1k epochs at total batch 2048
+# (187,671), capped at 5,000 epochs on small sets; warm-up is 1/30 of it
+# (BEiT's 10 of 300 epochs).
+# COCO train2017: 118,287 images -> 187,671 iterations = 3,249 epochs.
+max_iters = 187671
+warmup_iters = 6256
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
+param_scheduler = [
+    dict(
+        type='LinearLR',
+        start_factor=1e-4,
+        by_epoch=False,
+        begin=0,
+        end=warmup_iters),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=1e-5,
+        by_epoch=False,
+        begin=warmup_iters,
+        end=max_iters),
+]

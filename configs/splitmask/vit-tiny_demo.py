@@ -1,0 +1,111 @@
+# A few-minute SplitMask demo on CPU: a tiny ViT (4 layers, width 192) on
+# 96px crops of the photos that `tools/demo.py` writes to data/demo/images
+# (scikit-image's sample photos, colour, grey and RGBA; nothing is
+# downloaded). About 20 images: an epoch is one batch, the iteration loop
+# simply runs many epochs.
+#   python tools/demo.py          (writes the images, then trains this)
+_base_ = [
+    '../_base_/schedules/splitmask_adamw.py',
+    '../_base_/splitmask_runtime.py',
+]
+custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
+
+img_size = 96
+patch_size = 16
+grid = img_size // patch_size  # 6x6 patches
+model = dict(
+    type='SplitMask',
+    data_preprocessor=dict(
+        type='SelfSupDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        to_rgb=True),
+    backbone=dict(
+        type='SplitMaskViT',
+        arch=dict(
+            embed_dims=192,
+            num_layers=4,
+            num_heads=3,
+            feedforward_channels=768),
+        img_size=img_size,
+        patch_size=patch_size,
+        drop_path_rate=0.0,
+        layer_scale_init_value=0.1,
+        fixed_pos_embed=True,
+        init_cfg=[
+            dict(type='TruncNormal', std=0.02, layer='Linear'),
+            dict(type='Constant', layer='LayerNorm', val=1.0, bias=0.0)
+        ]),
+    neck=dict(
+        type='SplitMaskDecoder',
+        num_patches=grid * grid,
+        in_channels=192,
+        embed_dims=128,
+        depth=2,
+        num_heads=4),
+    head=dict(
+        type='SplitMaskHead',
+        in_channels=128,
+        target_type='pixels',
+        num_classes=patch_size * patch_size * 3,
+        match_weight=1.0,
+        temperature=0.2,
+        proj_type='linear',
+        proj_dims=64),
+    target_generator=dict(type='NormalizedPixelTarget', patch_size=patch_size))
+
+data_root = 'data/demo/'
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='RandomResizedCrop',
+        scale=img_size,
+        crop_ratio_range=(0.2, 1.0),
+        backend='pillow',
+        interpolation='bicubic'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(
+        type='SplitMaskGenerator',
+        input_size=grid,
+        ratio=0.5,
+        mode='random',
+        patch_size=patch_size),
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=2,
+    persistent_workers=True,
+    drop_last=True,
+    # Infinite: iteration-based runs on small sets cross an epoch boundary
+    # every few iterations, where mmengine's loop sleeps 2 s.
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type='UnlabeledImageFolder',
+        data_root=data_root,
+        data_prefix='images',
+        pipeline=train_pipeline))
+
+# A short run: lr for batch 16, short warm-up, cosine to the end.
+max_iters = 600
+warmup_iters = 40
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
+param_scheduler = [
+    dict(
+        type='LinearLR',
+        start_factor=1e-3,
+        by_epoch=False,
+        begin=0,
+        end=warmup_iters),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=1e-5,
+        by_epoch=False,
+        begin=warmup_iters,
+        end=max_iters),
+]
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(interval=200, max_keep_ckpts=2))

@@ -1,0 +1,10 @@
+# Copyright (c) splitmask_mm authors. All rights reserved.
+"""SplitMask (El-Nouby et al., 2021) for OpenMMLab.
+
+Importing the package registers its modules into mmpretrain's registries
+(models, transforms, data sets) and its runner into mmengine's.
+"""
+from .version import __version__
+from . import datasets, engine, models  # noqa: F401  (registers modules)
+
+__all__ = ['__version__']

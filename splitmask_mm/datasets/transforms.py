@@ -1,0 +1,126 @@
+# Copyright (c) splitmask_mm authors. All rights reserved.
+from typing import Optional, Tuple, Union
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from mmpretrain.datasets.transforms import BEiTMaskGenerator
+from mmpretrain.registry import TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class SplitMaskGenerator(BaseTransform):
+    """Split the patch grid of an image into two complementary subsets.
+
+    Subset A gets ``round(ratio * h * w)`` patches, subset B all the others;
+    every image gets its own split. Randomness comes from numpy's global
+    generator, which mmengine seeds per process and per data-loader worker,
+    so splits are reproducible under ``randomness=dict(seed=...)``.
+
+    **Required Keys**: ``img`` (only read when ``patch_size`` is given)
+
+    **Added Keys**: ``mask``: ``(h, w)`` bool array, True on subset B (the
+    patches hidden from branch A), False on subset A. ``PackInputs``
+    carries it into ``DataSample.mask``.
+
+    Args:
+        input_size (int | tuple): Patch grid ``(h, w)``, e.g. 14 for a
+            224px image with 16px patches.
+        ratio (float): Share of the grid in subset A, in (0, 1). 0.5 splits
+            in halves; 0.25 hides 75% from branch A (the paper's choice for
+            small data sets). Defaults to 0.5.
+        mode (str): ``'random'`` draws A uniformly among all patches;
+            ``'block'`` draws A as BEiT's blockwise masking does (rectangles
+            of patches). B is always the exact complement. Defaults to
+            ``'random'``.
+        patch_size (int, optional): If given, the image must be exactly
+            ``input_size * patch_size`` pixels; checked on every sample.
+        min_num_patches (int): Smallest block in ``'block'`` mode.
+            Defaults to 4.
+        min_aspect (float): Smallest block aspect ratio in ``'block'``
+            mode. Defaults to 0.3.
+        max_aspect (float, optional): Largest block aspect ratio in
+            ``'block'`` mode. Defaults to ``1 / min_aspect``.
+    """
+
+    def __init__(self,
+                 input_size: Union[int, Tuple[int, int]],
+                 ratio: float = 0.5,
+                 mode: str = 'random',
+                 patch_size: Optional[int] = None,
+                 min_num_patches: int = 4,
+                 min_aspect: float = 0.3,
+                 max_aspect: Optional[float] = None) -> None:
+        if isinstance(input_size, int):
+            input_size = (input_size, input_size)
+        self.height, self.width = (int(s) for s in input_size)
+        if self.height < 1 or self.width < 1:
+            raise ValueError('SplitMaskGenerator.input_size must be positive,'
+                             f' got {input_size}')
+        self.num_patches = self.height * self.width
+        if not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
+            raise ValueError('SplitMaskGenerator.ratio is the share of '
+                             'subset A and must lie strictly between 0 and '
+                             f'1, got {ratio!r}')
+        self.ratio = float(ratio)
+        self.num_a = int(round(self.ratio * self.num_patches))
+        if not 0 < self.num_a < self.num_patches:
+            raise ValueError(
+                f'SplitMaskGenerator.ratio={ratio} of a {self.height}x'
+                f'{self.width} grid leaves subset A or B empty '
+                f'({self.num_a} of {self.num_patches} patches in A)')
+        if mode not in ('random', 'block'):
+            raise ValueError('SplitMaskGenerator.mode must be "random" or '
+                             f'"block", got {mode!r}')
+        self.mode = mode
+        self.patch_size = patch_size
+        self.min_num_patches = min_num_patches
+        self.min_aspect = min_aspect
+        self.max_aspect = max_aspect
+        if mode == 'block':
+            # BEiT's blockwise sampler draws exactly num_a patches; reuse it.
+            self._block_sampler = BEiTMaskGenerator(
+                input_size=(self.height, self.width),
+                num_masking_patches=self.num_a,
+                min_num_patches=min(min_num_patches, self.num_a),
+                min_aspect=min_aspect,
+                max_aspect=max_aspect)
+
+    def _check_image_size(self, results: dict) -> None:
+        img = results['img']
+        if isinstance(img, (list, tuple)):  # two views: the first is encoded
+            img = img[0]
+        expected = (self.height * self.patch_size,
+                    self.width * self.patch_size)
+        if tuple(img.shape[:2]) != expected:
+            raise ValueError(
+                f'SplitMaskGenerator: image {results.get("img_path", "")} is '
+                f'{tuple(img.shape[:2])} pixels but input_size='
+                f'{(self.height, self.width)} with patch_size='
+                f'{self.patch_size} expects {expected}; crop or resize the '
+                'image to that size before this transform.')
+
+    def transform(self, results: dict) -> dict:
+        """Write ``results['mask']``, True on subset B."""
+        if self.patch_size is not None:
+            self._check_image_size(results)
+        if self.mode == 'random':
+            in_a = np.zeros(self.num_patches, dtype=bool)
+            in_a[np.random.permutation(self.num_patches)[:self.num_a]] = True
+            in_a = in_a.reshape(self.height, self.width)
+        else:
+            in_a = self._block_sampler({})['mask'].astype(bool)
+        results['mask'] = ~in_a
+        return results
+
+    def __repr__(self) -> str:
+        repr_str = self.__class__.__name__
+        repr_str += f'(input_size={(self.height, self.width)}, '
+        repr_str += f'ratio={self.ratio}, '
+        repr_str += f'num_a={self.num_a}, '
+        repr_str += f'mode={self.mode!r}, '
+        repr_str += f'patch_size={self.patch_size}, '
+        repr_str += f'min_num_patches={self.min_num_patches}, '
+        repr_str += f'min_aspect={self.min_aspect}, '
+        repr_str += f'max_aspect={self.max_aspect})'
+        return repr_str

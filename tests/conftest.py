@@ -1,0 +1,89 @@
+# Copyright (c) splitmask_mm authors. All rights reserved.
+import os
+import os.path as osp
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DEMO_CONFIG = osp.join(ROOT, 'configs', 'splitmask', 'vit-tiny_demo.py')
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        'markers', 'slow: long-running test, not in the default run')
+
+
+def write_images(folder: str, count: int, size=(120, 160), seed: int = 0,
+                 ext: str = '.jpg') -> list:
+    """Smooth random colour images (gradients plus blobs), as real files."""
+    import cv2
+    rng = np.random.default_rng(seed)
+    os.makedirs(folder, exist_ok=True)
+    paths = []
+    h, w = size
+    yy, xx = np.mgrid[0:h, 0:w]
+    for i in range(count):
+        img = np.zeros((h, w, 3), np.float32)
+        for c in range(3):
+            a, b, d = rng.uniform(-1, 1, 3)
+            img[..., c] = 128 + 60 * np.sin(a * xx / 20 + b * yy / 20 + d)
+        for _ in range(3):
+            cy, cx, r = rng.integers(0, h), rng.integers(0, w), rng.integers(
+                5, 30)
+            cv2.circle(img, (int(cx), int(cy)), int(r),
+                       rng.uniform(0, 255, 3).tolist(), -1)
+        path = osp.join(folder, f'img_{i:04d}{ext}')
+        cv2.imwrite(path, np.clip(img, 0, 255).astype(np.uint8))
+        paths.append(path)
+    return paths
+
+
+def make_ade20k(root: str, count: int = 24) -> str:
+    """ADE20K on-disk layout: images/training/*.jpg (+ annotations).
+
+    Returns the data root (``.../ADEChallengeData2016/``). One grey-scale
+    JPEG and one RGBA PNG are among the training images, as real data sets
+    have them.
+    """
+    import cv2
+    data_root = osp.join(root, 'data', 'ade', 'ADEChallengeData2016')
+    img_dir = osp.join(data_root, 'images', 'training')
+    paths = write_images(img_dir, count, seed=1)
+    ann_dir = osp.join(data_root, 'annotations', 'training')
+    os.makedirs(ann_dir, exist_ok=True)
+    for p in paths:
+        name = osp.splitext(osp.basename(p))[0]
+        cv2.imwrite(
+            osp.join(ann_dir, name + '.png'),
+            np.random.default_rng(0).integers(0, 150, (120, 160),
+                                              dtype=np.uint8))
+    gray = cv2.imread(paths[0], cv2.IMREAD_GRAYSCALE)
+    cv2.imwrite(osp.join(img_dir, 'gray_0000.jpg'), gray)
+    rgba = cv2.cvtColor(cv2.imread(paths[1]), cv2.COLOR_BGR2BGRA)
+    cv2.imwrite(osp.join(img_dir, 'rgba_0000.png'), rgba)
+    return data_root
+
+
+@pytest.fixture
+def ade20k_root(tmp_path):
+    return make_ade20k(str(tmp_path))
+
+
+@pytest.fixture(scope='session')
+def registered():
+    import splitmask_mm  # noqa: F401
+    from mmengine.registry import DefaultScope
+    if DefaultScope.get_current_instance() is None:
+        DefaultScope.get_instance('splitmask_tests', scope_name='mmpretrain')
+    return True
+
+
+def python_env():
+    """Environment for subprocesses: this interpreter's bin first."""
+    env = dict(os.environ)
+    env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
+    env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
+    env.setdefault('OMP_NUM_THREADS', '1')
+    return env

@@ -1,0 +1,88 @@
+# Copyright (c) splitmask_mm authors. All rights reserved.
+import ast
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from conftest import ROOT
+from splitmask_mm.schedule import (ADE20K_TRAIN_IMAGES, COCO_TRAIN2017_IMAGES,
+                                   IMAGENET1K_TRAIN_IMAGES, paper_schedule)
+
+CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'splitmask', '*.py')))
+PAPER_CONFIGS = [c for c in CONFIGS if 'demo' not in c]
+IMAGES = dict(ade20k=ADE20K_TRAIN_IMAGES, coco=COCO_TRAIN2017_IMAGES,
+              in1k=IMAGENET1K_TRAIN_IMAGES)
+
+
+def base_depth(path):
+    tree = ast.parse(open(path).read())
+    bases = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                getattr(t, 'id', None) == '_base_' for t in node.targets):
+            value = ast.literal_eval(node.value)
+            bases = [value] if isinstance(value, str) else list(value)
+    if not bases:
+        return 0
+    return 1 + max(
+        base_depth(osp.normpath(osp.join(osp.dirname(path), b)))
+        for b in bases)
+
+
+def test_all_expected_configs_exist():
+    names = {osp.basename(c) for c in CONFIGS}
+    for arch in ('vit-b', 'vit-s'):
+        for data in ('ade20k', 'coco', 'in1k'):
+            assert f'{arch}_{data}.py' in names
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_config_is_shallow_and_imports_the_plugin(path):
+    assert base_depth(path) <= 2
+    cfg = Config.fromfile(path)
+    assert cfg.custom_imports == dict(
+        imports=['splitmask_mm'], allow_failed_imports=False)
+
+
+@pytest.mark.parametrize('path', PAPER_CONFIGS, ids=osp.basename)
+def test_schedule_follows_the_paper_rule(path):
+    cfg = Config.fromfile(path)
+    data = osp.basename(path)[:-3].split('_')[1]
+    total_batch = 8 * cfg.train_dataloader.batch_size
+    assert total_batch == 2048
+    expected = paper_schedule(IMAGES[data], total_batch)
+    assert cfg.train_cfg.max_iters == expected['max_iters']
+    warmup, cosine = cfg.param_scheduler
+    assert warmup.end == cosine.begin == expected['warmup_iters']
+    assert cosine.end == expected['max_iters']
+    assert expected['epochs'] <= 5000
+
+
+def test_paper_rule_caps_small_sets_at_5000_epochs():
+    ade = paper_schedule(ADE20K_TRAIN_IMAGES)
+    coco = paper_schedule(COCO_TRAIN2017_IMAGES)
+    assert coco['max_iters'] == paper_schedule(IMAGENET1K_TRAIN_IMAGES)[
+        'max_iters'] == 187671
+    assert ade['max_iters'] == 49340 and round(ade['epochs']) == 5000
+    with pytest.raises(ValueError):
+        paper_schedule(0)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_model_and_pipeline_agree_on_the_grid(registered, path):
+    from mmpretrain.registry import MODELS
+    cfg = Config.fromfile(path)
+    gen = [t for t in cfg.train_dataloader.dataset.pipeline
+           if t.type == 'SplitMaskGenerator'][0]
+    crop = [t for t in cfg.train_dataloader.dataset.pipeline
+            if t.type == 'RandomResizedCrop'][0]
+    model = MODELS.build(cfg.model)
+    backbone = model.backbone
+    assert tuple(backbone.patch_resolution) == (gen.input_size,) * 2
+    assert crop.scale == gen.input_size * gen.patch_size
+    assert model.neck.num_patches == gen.input_size**2
+    assert model.neck.decoder_embed.in_features == backbone.embed_dims
+    assert model.head.predictor.in_features == \
+        model.neck.decoder_embed.out_features

@@ -1,0 +1,108 @@
+# Copyright (c) splitmask_mm authors. All rights reserved.
+"""tools/train.py and tools/dist_train.sh on a generated ADE20K folder."""
+import glob
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from conftest import DEMO_CONFIG, ROOT, python_env
+
+
+def train_cmd(work_dir, data_root, max_iters, *extra):
+    return [
+        sys.executable,
+        osp.join(ROOT, 'tools', 'train.py'), DEMO_CONFIG, '--work-dir',
+        str(work_dir), '--cfg-options',
+        f'train_dataloader.dataset.data_root={data_root}',
+        'train_dataloader.dataset.data_prefix=images/training',
+        'train_dataloader.batch_size=4', 'train_dataloader.num_workers=1',
+        f'train_cfg.max_iters={max_iters}', 'param_scheduler.0.end=2',
+        'param_scheduler.1.begin=2', f'param_scheduler.1.end={max_iters}',
+        'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1'
+    ] + list(extra)
+
+
+def run(cmd, timeout=300):
+    proc = subprocess.run(cmd, cwd=ROOT, env=python_env(), timeout=timeout,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    return proc.stdout
+
+
+def scalars(work_dir):
+    rows = []
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                          'scalars.json'))):
+        with open(path) as f:
+            rows += [json.loads(line) for line in f if line.strip()]
+    return rows
+
+
+def test_train_saves_checkpoint_and_resume_continues(ade20k_root, tmp_path):
+    work_dir = tmp_path / 'work'
+    out = run(train_cmd(work_dir, ade20k_root, 4))
+    assert 'Iter(train) [4/4]' in out
+    ckpt = work_dir / 'iter_4.pth'
+    assert ckpt.is_file() and (work_dir / 'iter_2.pth').is_file()
+    first = scalars(work_dir)
+    assert [r['iter'] for r in first] == [1, 2, 3, 4]
+    assert all(
+        torch.isfinite(torch.tensor(r[k])) for r in first
+        for k in ('loss', 'loss_mim', 'loss_match'))
+
+    # Resume (latest checkpoint of the work dir) and train to 6.
+    out = run(train_cmd(work_dir, ade20k_root, 6, '--resume'))
+    assert 'Resuming from' in out and 'iter_4.pth' in out
+    assert 'resumed epoch' in out.lower() or 'resumed' in out
+    assert 'Iter(train) [6/6]' in out and 'Iter(train) [1/6]' not in out
+    assert (work_dir / 'iter_6.pth').is_file()
+    state = torch.load(work_dir / 'iter_6.pth', weights_only=False)
+    assert state['meta']['iter'] == 6
+    # The optimizer state came back: AdamW's step count went on from 4.
+    steps = {int(s['step']) for s in state['optimizer']['state'].values()}
+    assert steps == {6}
+
+
+def test_dist_train_two_processes_on_cpu(ade20k_root, tmp_path):
+    work_dir = tmp_path / 'dist'
+    cmd = ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), DEMO_CONFIG,
+           '2'] + train_cmd(work_dir, ade20k_root, 3)[3:]
+    env = python_env()
+    env['PYTHON'] = sys.executable
+    env['PORT'] = '29531'
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, timeout=300,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert 'Distributed training: True' in proc.stdout
+    assert 'GPU number: 2' in proc.stdout  # mmengine's name for world size
+    assert "device_ids=None" in proc.stdout  # DDP on CPU
+    assert (work_dir / 'iter_2.pth').is_file()
+    assert 'Iter(train) [3/3]' in proc.stdout
+
+
+def test_missing_data_root_is_named(tmp_path):
+    cmd = train_cmd(tmp_path / 'w', tmp_path / 'nowhere', 3)
+    proc = subprocess.run(cmd, cwd=ROOT, env=python_env(), timeout=300,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    assert proc.returncode != 0
+    assert 'Image folder not found' in proc.stdout
+    assert str(tmp_path / 'nowhere') in proc.stdout
+
+
+@pytest.mark.slow
+def test_demo_runs_end_to_end(tmp_path):
+    out = run([
+        sys.executable,
+        osp.join(ROOT, 'tools', 'demo.py'), '--work-dir',
+        str(tmp_path / 'demo'), '--data-root',
+        str(tmp_path / 'data'), '--iters', '20'
+    ], timeout=900)
+    assert '[demo] done' in out
+    assert (tmp_path / 'demo' / 'iter_20.pth').is_file()

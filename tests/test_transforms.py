@@ -1,0 +1,106 @@
+# Copyright (c) splitmask_mm authors. All rights reserved.
+import numpy as np
+import pytest
+import torch
+from mmengine.runner import set_random_seed
+
+from splitmask_mm.datasets import SplitMaskGenerator
+
+
+def draw(gen, n=1, img=None):
+    out = []
+    for _ in range(n):
+        results = {} if img is None else {'img': img, 'img_path': 'x.jpg'}
+        out.append(gen(results)['mask'])
+    return out
+
+
+@pytest.mark.parametrize('mode', ['random', 'block'])
+@pytest.mark.parametrize('ratio,grid', [(0.5, 14), (0.25, 14), (0.75, 8),
+                                        (0.5, (6, 10))])
+def test_split_is_complementary_with_asked_ratio(mode, ratio, grid):
+    gen = SplitMaskGenerator(input_size=grid, ratio=ratio, mode=mode)
+    h, w = (grid, grid) if isinstance(grid, int) else grid
+    num_a = round(ratio * h * w)
+    for mask in draw(gen, 20):
+        assert mask.shape == (h, w) and mask.dtype == bool
+        # B is True, A is False: each patch in exactly one subset
+        assert int((~mask).sum()) == num_a
+        assert int(mask.sum()) == h * w - num_a
+
+
+@pytest.mark.parametrize('mode', ['random', 'block'])
+def test_every_image_gets_its_own_split(mode):
+    gen = SplitMaskGenerator(input_size=14, ratio=0.5, mode=mode)
+    masks = draw(gen, 10)
+    distinct = {m.tobytes() for m in masks}
+    assert len(distinct) == 10
+
+
+def _same_subset_neighbours(in_a):
+    return int((in_a[1:] & in_a[:-1]).sum() + (in_a[:, 1:] & in_a[:, :-1]).sum())
+
+
+def test_block_mode_draws_contiguous_blocks():
+    # Blocks make neighbouring patches of A far more frequent than uniform
+    # sampling does (expected ~half of the adjacent pairs for random).
+    rnd = SplitMaskGenerator(input_size=14, ratio=0.5, mode='random')
+    blk = SplitMaskGenerator(input_size=14, ratio=0.5, mode='block')
+    n_rnd = np.mean([_same_subset_neighbours(~m) for m in draw(rnd, 30)])
+    n_blk = np.mean([_same_subset_neighbours(~m) for m in draw(blk, 30)])
+    assert n_blk > 1.4 * n_rnd
+
+
+@pytest.mark.parametrize('mode', ['random', 'block'])
+def test_deterministic_under_mmengine_seeding(mode):
+    gen = SplitMaskGenerator(input_size=14, ratio=0.5, mode=mode)
+    set_random_seed(123)
+    first = draw(gen, 5)
+    set_random_seed(123)
+    second = draw(gen, 5)
+    set_random_seed(124)
+    third = draw(gen, 5)
+    assert all((a == b).all() for a, b in zip(first, second))
+    assert any((a != c).any() for a, c in zip(first, third))
+
+
+@pytest.mark.parametrize('ratio', [0, 1, 1.5, -0.2, '0.5', None])
+def test_ratio_outside_unit_interval_is_refused(ratio):
+    with pytest.raises(ValueError, match='ratio'):
+        SplitMaskGenerator(input_size=14, ratio=ratio)
+
+
+def test_ratio_that_empties_a_subset_is_refused():
+    with pytest.raises(ValueError, match='empty'):
+        SplitMaskGenerator(input_size=2, ratio=0.1)
+
+
+def test_unknown_mode_is_refused():
+    with pytest.raises(ValueError, match='mode'):
+        SplitMaskGenerator(input_size=14, mode='checkerboard')
+
+
+def test_grid_that_does_not_match_the_image_is_refused():
+    gen = SplitMaskGenerator(input_size=14, patch_size=16)
+    draw(gen, 1, img=np.zeros((224, 224, 3), np.uint8))  # matches
+    with pytest.raises(ValueError, match=r'\(192, 224\).*input_size'):
+        draw(gen, 1, img=np.zeros((192, 224, 3), np.uint8))
+    # two views (DALL-E): the first one is the encoded image
+    draw(gen, 1, img=[np.zeros((224, 224, 3)), np.zeros((112, 112, 3))])
+
+
+def test_repr_lists_options():
+    r = repr(SplitMaskGenerator(input_size=14, ratio=0.25, mode='block'))
+    for part in ['input_size=(14, 14)', 'ratio=0.25', "mode='block'",
+                 'num_a=49']:
+        assert part in r
+
+
+def test_pack_inputs_carries_the_mask(registered):
+    from mmpretrain.registry import TRANSFORMS
+    gen = SplitMaskGenerator(input_size=4, ratio=0.5)
+    results = gen({'img': np.zeros((64, 64, 3), np.uint8)})
+    packed = TRANSFORMS.build(dict(type='PackInputs'))(results)
+    mask = packed['data_samples'].mask
+    assert isinstance(mask, torch.Tensor)
+    assert torch.equal(mask, torch.from_numpy(results['mask']))
