@@ -80,6 +80,33 @@ def registered():
     return True
 
 
+IMAGENET_NORM = dict(mean=[123.675, 116.28, 103.53],
+                     std=[58.395, 57.12, 57.375], to_rgb=True)
+
+
+def make_random_vocabulary(path, size: int, patch_size: int = 16) -> str:
+    """A vocabulary file of random entries with the configs' metadata."""
+    import torch
+    from splitmask_mm.vocabulary import save_vocabulary
+    g = torch.Generator().manual_seed(size)
+    save_vocabulary(
+        str(path), torch.randn(size, patch_size**2 * 3, generator=g),
+        dict(patch_size=patch_size, num_tokens=size,
+             normalization=IMAGENET_NORM, method='random'))
+    return str(path)
+
+
+@pytest.fixture(scope='session')
+def vocab_8192(tmp_path_factory):
+    return make_random_vocabulary(
+        tmp_path_factory.mktemp('vocab') / 'v8192.pth', 8192)
+
+
+@pytest.fixture
+def demo_vocab(tmp_path):
+    return make_random_vocabulary(tmp_path / 'v512.pth', 512)
+
+
 def python_env():
     """Environment for subprocesses: this interpreter's bin first."""
     env = dict(os.environ)

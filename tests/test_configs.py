@@ -6,12 +6,12 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from conftest import ROOT
+from conftest import ROOT, make_random_vocabulary
 from splitmask_mm.schedule import (ADE20K_TRAIN_IMAGES, COCO_TRAIN2017_IMAGES,
                                    IMAGENET1K_TRAIN_IMAGES, paper_schedule)
 
 CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'splitmask', '*.py')))
-PAPER_CONFIGS = [c for c in CONFIGS if 'demo' not in c]
+PAPER_CONFIGS = [c for c in CONFIGS if 'demo' not in c and 'dalle' not in c]
 IMAGES = dict(ade20k=ADE20K_TRAIN_IMAGES, coco=COCO_TRAIN2017_IMAGES,
               in1k=IMAGENET1K_TRAIN_IMAGES)
 
@@ -70,18 +70,36 @@ def test_paper_rule_caps_small_sets_at_5000_epochs():
         paper_schedule(0)
 
 
+def test_vocabulary_is_the_default_target(registered):
+    for path in CONFIGS:
+        cfg = Config.fromfile(path)
+        target = cfg.model.target_generator
+        expected = 'DALL-E' if path.endswith('_dalle.py') else \
+            'PatchVocabularyTokenizer'
+        assert target.type == expected, path
+        assert cfg.model.head.target_type == 'tokens'
+    dalle = {osp.basename(c) for c in CONFIGS if c.endswith('_dalle.py')}
+    assert dalle == {f'vit-b_{d}_dalle.py' for d in IMAGES}
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
-def test_model_and_pipeline_agree_on_the_grid(registered, path):
+def test_model_and_pipeline_agree_on_the_grid(registered, path, vocab_8192,
+                                              tmp_path):
     from mmpretrain.registry import MODELS
     cfg = Config.fromfile(path)
-    gen = [t for t in cfg.train_dataloader.dataset.pipeline
-           if t.type == 'SplitMaskGenerator'][0]
-    crop = [t for t in cfg.train_dataloader.dataset.pipeline
-            if t.type == 'RandomResizedCrop'][0]
+    if cfg.model.target_generator.type == 'PatchVocabularyTokenizer':
+        size = cfg.model.head.num_classes
+        cfg.model.target_generator.vocabulary = vocab_8192 if size == 8192 \
+            else make_random_vocabulary(tmp_path / 'v.pth', size)
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    gen = [t for t in pipeline if t.type == 'SplitMaskGenerator'][0]
+    crop = [t for t in pipeline if 'RandomResizedCrop' in t.type][0]
+    crop_size = crop.get('scale') if crop.type == 'RandomResizedCrop' \
+        else crop.size
     model = MODELS.build(cfg.model)
     backbone = model.backbone
     assert tuple(backbone.patch_resolution) == (gen.input_size,) * 2
-    assert crop.scale == gen.input_size * gen.patch_size
+    assert crop_size == gen.input_size * gen.patch_size
     assert model.neck.num_patches == gen.input_size**2
     assert model.neck.decoder_embed.in_features == backbone.embed_dims
     assert model.head.predictor.in_features == \

@@ -286,3 +286,48 @@ def test_splitmask_refuses_targets_on_another_grid(registered):
     with pytest.raises(ValueError, match='16 patches'):
         model.loss(torch.randn(2, 3, 64, 64),
                    _samples(random_mask(2, 16, 8).reshape(2, 4, 4)))
+
+
+def test_dalle_tokens_from_a_second_view(registered):
+    """mmpretrain's DALL-E (random weights here) as the target generator,
+    fed the second view of BEiT's two-view crop."""
+    import numpy as np
+    from mmengine.dataset import default_collate
+    from mmpretrain.registry import MODELS, TRANSFORMS
+    pipeline = [
+        TRANSFORMS.build(t) for t in [
+            dict(type='RandomResizedCropAndInterpolationWithTwoPic',
+                 size=64, second_size=32, interpolation='bicubic',
+                 second_interpolation='lanczos', scale=(0.2, 1.0)),
+            dict(type='SplitMaskGenerator', input_size=4, patch_size=16),
+            dict(type='PackInputs'),
+        ]
+    ]
+    rng = np.random.default_rng(0)
+    batch = []
+    for _ in range(3):
+        results = {'img': rng.integers(0, 255, (80, 100, 3), dtype=np.uint8)}
+        for t in pipeline:
+            results = t(results)
+        batch.append(results)
+    torch.manual_seed(0)
+    model = MODELS.build(dict(
+        type='SplitMask',
+        data_preprocessor=dict(
+            type='TwoNormDataPreprocessor', mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375], second_mean=[-31.875] * 3,
+            second_std=[318.75] * 3, to_rgb=True),
+        backbone=dict(type='SplitMaskViT', arch=TINY, img_size=64,
+                      patch_size=16),
+        neck=dict(type='SplitMaskDecoder', num_patches=16, in_channels=32,
+                  embed_dims=16, num_heads=2),
+        head=dict(type='SplitMaskHead', in_channels=16, target_type='tokens',
+                  num_classes=8192, proj_dims=8),
+        target_generator=dict(type='DALL-E')))
+    data = model.data_preprocessor(default_collate(batch), training=True)
+    assert [tuple(v.shape) for v in data['inputs']] == [(3, 3, 64, 64),
+                                                        (3, 3, 32, 32)]
+    losses = model.loss(data['inputs'], data['data_samples'])
+    # fresh head over 8192 classes: cross-entropy near log(8192) = 9.01
+    assert abs(losses['loss_mim'].item() - math.log(8192)) < 1.0
+    assert torch.isfinite(losses['loss_match'])

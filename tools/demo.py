@@ -2,9 +2,11 @@
 """SplitMask pre-training demo on CPU, no download.
 
 Writes the sample photos that scikit-image ships (colour, grey-scale and
-RGBA PNG/JPEG files) to ``data/demo/images`` and pre-trains the tiny
-``configs/splitmask/vit-tiny_demo.py`` on them for a few minutes, logging
-progress and writing checkpoints to ``work_dirs/vit-tiny_demo``.
+RGBA PNG/JPEG files) to ``data/demo/images``, builds a patch vocabulary of
+512 entries from them (``tools/build_vocabulary.py``, the targets), and
+pre-trains the tiny ``configs/splitmask/vit-tiny_demo.py`` on them for a
+few minutes, logging progress and writing checkpoints to
+``work_dirs/vit-tiny_demo``.
 
     python tools/demo.py [--work-dir DIR] [--iters N] [--cfg-options ...]
 """
@@ -48,6 +50,11 @@ def write_sample_images(out_dir: str) -> int:
     return written
 
 
+def run(cmd: list) -> None:
+    print('[demo] ' + ' '.join(cmd), flush=True)
+    subprocess.run(cmd, check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default='work_dirs/vit-tiny_demo')
@@ -60,7 +67,19 @@ def main() -> None:
     count = write_sample_images(img_dir)
     print(f'[demo] {count} sample photos written to {img_dir}')
 
-    options = [f'train_dataloader.dataset.data_root={args.data_root}']
+    vocabulary = osp.join(args.data_root, 'vocabulary_p16_k512.pth')
+    data_option = f'train_dataloader.dataset.data_root={args.data_root}'
+    if osp.isfile(vocabulary):
+        print(f'[demo] using the vocabulary {vocabulary}')
+    else:
+        run([
+            sys.executable,
+            osp.join(ROOT, 'tools', 'build_vocabulary.py'), CONFIG, '--out',
+            vocabulary, '--size', '512', '--num-patches', '50000',
+            '--cfg-options', data_option
+        ])
+
+    options = [data_option, f'model.target_generator.vocabulary={vocabulary}']
     if args.iters:
         warmup = max(1, args.iters // 15)
         options += [
@@ -74,9 +93,8 @@ def main() -> None:
         osp.join(ROOT, 'tools', 'train.py'), CONFIG, '--work-dir',
         args.work_dir, '--cfg-options'
     ] + options + list(args.cfg_options)
-    print('[demo] ' + ' '.join(cmd), flush=True)
     start = time.time()
-    subprocess.run(cmd, check=True)
+    run(cmd)
     minutes = (time.time() - start) / 60
 
     checkpoints = sorted(

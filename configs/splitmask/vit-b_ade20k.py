@@ -8,6 +8,16 @@ _base_ = [
 ]
 custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
+# Targets: a patch vocabulary of 8192 entries built from the ADE20K images
+# themselves (no external weights). Build it once before training:
+#   python tools/build_vocabulary.py configs/splitmask/vit-b_ade20k.py
+# (vit-b_ade20k_dalle.py uses BEiT's DALL-E tokenizer instead.)
+vocabulary = 'work_dirs/vocabularies/ade20k_p16_k8192.pth'
+model = dict(
+    target_generator=dict(
+        type='PatchVocabularyTokenizer', vocabulary=vocabulary,
+        patch_size=16))
+
 # The paper's schedule rule (splitmask_mm.schedule.paper_schedule): every
 # data set gets the iterations of 300 ImageNet-1k epochs at total batch 2048
 # (187,671), capped at 5,000 epochs on small sets; warm-up is 1/30 of it

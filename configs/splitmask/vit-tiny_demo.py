@@ -3,7 +3,8 @@
 # (scikit-image's sample photos, colour, grey and RGBA; nothing is
 # downloaded). About 20 images: an epoch is one batch, the iteration loop
 # simply runs many epochs.
-#   python tools/demo.py          (writes the images, then trains this)
+#   python tools/demo.py   (writes the images, builds a 512-entry patch
+#                           vocabulary from them, then trains this)
 _base_ = [
     '../_base_/schedules/splitmask_adamw.py',
     '../_base_/splitmask_runtime.py',
@@ -13,6 +14,9 @@ custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 img_size = 96
 patch_size = 16
 grid = img_size // patch_size  # 6x6 patches
+# Targets: token ids from a patch vocabulary of the demo images themselves.
+vocabulary = 'data/demo/vocabulary_p16_k512.pth'
+vocabulary_size = 512
 model = dict(
     type='SplitMask',
     data_preprocessor=dict(
@@ -46,13 +50,16 @@ model = dict(
     head=dict(
         type='SplitMaskHead',
         in_channels=128,
-        target_type='pixels',
-        num_classes=patch_size * patch_size * 3,
+        target_type='tokens',
+        num_classes=vocabulary_size,
         match_weight=1.0,
         temperature=0.2,
         proj_type='linear',
         proj_dims=64),
-    target_generator=dict(type='NormalizedPixelTarget', patch_size=patch_size))
+    target_generator=dict(
+        type='PatchVocabularyTokenizer',
+        vocabulary=vocabulary,
+        patch_size=patch_size))
 
 data_root = 'data/demo/'
 train_pipeline = [

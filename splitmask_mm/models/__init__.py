@@ -1,11 +1,12 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
 from .splitmask import (SplitMask, SplitMaskDecoder, SplitMaskHead,
                         SplitMaskViT, info_nce, split_indices)
-from .targets import NormalizedPixelTarget, patchify
+from .targets import (NormalizedPixelTarget, PatchVocabularyTokenizer,
+                      patchify)
 from .utils import gather_with_grad
 
 __all__ = [
     'SplitMask', 'SplitMaskViT', 'SplitMaskDecoder', 'SplitMaskHead',
-    'NormalizedPixelTarget', 'split_indices', 'info_nce', 'patchify',
+    'NormalizedPixelTarget', 'PatchVocabularyTokenizer', 'split_indices', 'info_nce', 'patchify',
     'gather_with_grad'
 ]

@@ -484,6 +484,19 @@ class SplitMask(BaseSelfSupervisor):
         # Targets are fixed: no gradients, no optimizer state, no unused
         # parameters for DDP to search.
         self.target_generator.requires_grad_(False)
+        if hasattr(self.target_generator, 'check_compatible'):
+            # A token vocabulary must fit the head and the pre-processing.
+            if self.head.target_type != 'tokens':
+                raise ValueError(
+                    f'{type(self.target_generator).__name__} gives token ids:'
+                    " set head.target_type='tokens'.")
+            pre = self.data_preprocessor
+            normalized = getattr(pre, '_enable_normalize', False)
+            self.target_generator.check_compatible(
+                num_classes=self.head.num_classes,
+                mean=pre.mean.flatten().tolist() if normalized else None,
+                std=pre.std.flatten().tolist() if normalized else None,
+                to_rgb=getattr(pre, '_channel_conversion', False))
 
     def train(self, mode: bool = True) -> 'SplitMask':
         """Keep the target generator in eval mode."""

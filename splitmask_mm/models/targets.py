@@ -6,7 +6,10 @@ to per-patch targets: ``(N, L)`` token ids, ``(N, K, h, w)`` codebook
 logits (mmpretrain's ``DALL-E``), or ``(N, L, D)`` pixel targets. It is
 frozen by :class:`SplitMask`.
 """
+from typing import Optional, Sequence
+
 import torch
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from mmpretrain.registry import MODELS
@@ -56,3 +59,84 @@ class NormalizedPixelTarget(BaseModule):
             var = target.var(dim=-1, keepdim=True)
             target = (target - mean) / (var + self.eps)**.5
         return target
+
+
+@MODELS.register_module()
+class PatchVocabularyTokenizer(BaseModule):
+    """Token ids from a patch vocabulary built on the pre-training data.
+
+    Each patch of the (pre-processed) image gets the id of the vocabulary
+    entry with the highest cosine similarity in pixel space. The vocabulary
+    file comes from ``tools/build_vocabulary.py``; its metadata must match
+    the model (patch size here; vocabulary size, normalisation and channel
+    order checked by :class:`SplitMask` through :meth:`check_compatible`).
+    Runs on the model's device (the vocabulary is a buffer), without
+    gradients.
+
+    Args:
+        vocabulary (str): Path of the vocabulary file.
+        patch_size (int): The model's patch size. Defaults to 16.
+        chunk_size (int): Patches per matrix product. Defaults to 1024.
+    """
+
+    def __init__(self,
+                 vocabulary: str,
+                 patch_size: int = 16,
+                 chunk_size: int = 1024) -> None:
+        super().__init__()
+        from ..vocabulary import load_vocabulary
+        entries, meta = load_vocabulary(vocabulary)
+        if meta['patch_size'] != patch_size:
+            raise ValueError(
+                f'Patch vocabulary {vocabulary} was built for '
+                f'{meta["patch_size"]}px patches but the tokenizer is set '
+                f'to patch_size={patch_size}; rebuild it for this model.')
+        self.path = vocabulary
+        self.meta = meta
+        self.patch_size = patch_size
+        self.chunk_size = chunk_size
+        self.num_tokens = entries.shape[0]
+        # Not saved in checkpoints: the file is the source of truth.
+        self.register_buffer(
+            'vocabulary', F.normalize(entries, dim=1), persistent=False)
+
+    def check_compatible(self, num_classes: int, mean: Optional[Sequence],
+                         std: Optional[Sequence], to_rgb: bool) -> None:
+        """Refuse a model whose head or pre-processing differs from the
+        ones the vocabulary was built for."""
+        problems = []
+        if num_classes != self.num_tokens:
+            problems.append(f'it has {self.num_tokens} tokens but the head '
+                            f'predicts num_classes={num_classes}')
+        norm = self.meta['normalization']
+        if mean is not None and not _close(norm.get('mean'), mean):
+            problems.append(f'it was built with mean={norm.get("mean")}, '
+                            f'the data preprocessor uses {list(mean)}')
+        if std is not None and not _close(norm.get('std'), std):
+            problems.append(f'it was built with std={norm.get("std")}, the '
+                            f'data preprocessor uses {list(std)}')
+        if bool(norm.get('to_rgb')) != bool(to_rgb):
+            problems.append(f'it was built with to_rgb={norm.get("to_rgb")}, '
+                            f'the data preprocessor uses to_rgb={to_rgb}')
+        if problems:
+            raise ValueError(f'Patch vocabulary {self.path} does not match '
+                             'the model: ' + '; '.join(problems) +
+                             '. Rebuild it with tools/build_vocabulary.py '
+                             'from this config.')
+
+    @torch.no_grad()
+    def forward(self, img: torch.Tensor) -> torch.Tensor:
+        """Token ids ``(N, L)`` of the patches of ``img`` ``(N, 3, H, W)``."""
+        from ..vocabulary import assign_tokens
+        patches = patchify(img.float(), self.patch_size)
+        N, L, D = patches.shape
+        tokens = assign_tokens(
+            patches.reshape(N * L, D), self.vocabulary, self.chunk_size)
+        return tokens.reshape(N, L)
+
+
+def _close(a: Optional[Sequence], b: Sequence, tol: float = 1e-3) -> bool:
+    if a is None:
+        return False
+    a, b = [float(v) for v in a], [float(v) for v in b]
+    return len(a) == len(b) and all(abs(x - y) <= tol for x, y in zip(a, b))

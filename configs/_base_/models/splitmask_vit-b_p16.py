@@ -1,4 +1,5 @@
-# SplitMask with a ViT-B/16 encoder at 224px (14x14 patch grid).
+# SplitMask with a ViT-B/16 encoder at 224px (14x14 patch grid). The target
+# generator is set by each config (it names the data set's vocabulary).
 model = dict(
     type='SplitMask',
     data_preprocessor=dict(
@@ -30,9 +31,10 @@ model = dict(
     head=dict(
         type='SplitMaskHead',
         in_channels=512,
-        # Per-patch normalised pixels (16*16*3 values a patch).
-        target_type='pixels',
-        num_classes=768,
+        # Cross-entropy on the 8192 token ids of a patch vocabulary (or of
+        # DALL-E's codebook).
+        target_type='tokens',
+        num_classes=8192,
         # InfoNCE: temperature 0.2 (paper); symmetric, all-process negatives,
         # linear projection to 256, weight 1.0 (ours).
         match_weight=1.0,
@@ -41,5 +43,4 @@ model = dict(
         match_pool='all',
         proj_type='linear',
         proj_dims=256,
-        gather_negatives=True),
-    target_generator=dict(type='NormalizedPixelTarget', patch_size=16))
+        gather_negatives=True))
