@@ -13,41 +13,15 @@ few minutes, logging progress and writing checkpoints to
 import argparse
 import glob
 import json
-import os
 import os.path as osp
-import shutil
 import subprocess
 import sys
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(ROOT, 'configs', 'splitmask', 'vit-tiny_demo.py')
-# Photographs and scans among scikit-image's bundled data (skimage/data);
-# synthetic test patterns are left out.
-SAMPLE_IMAGES = [
-    'astronaut.png', 'brick.png', 'camera.png', 'cell.png', 'chelsea.png',
-    'clock_motion.png', 'coffee.png', 'coins.png', 'color.png', 'grass.png',
-    'gravel.png', 'hubble_deep_field.jpg', 'ihc.png', 'logo.png', 'moon.png',
-    'motorcycle_left.png', 'motorcycle_right.png', 'page.png', 'retina.jpg',
-    'rocket.jpg', 'text.png'
-]
-
-
-def write_sample_images(out_dir: str) -> int:
-    """Copy scikit-image's sample photos into ``out_dir``; returns count."""
-    import skimage
-    data_dir = osp.join(osp.dirname(skimage.__file__), 'data')
-    os.makedirs(out_dir, exist_ok=True)
-    written = 0
-    for name in SAMPLE_IMAGES:
-        src = osp.join(data_dir, name)
-        if osp.isfile(src):
-            shutil.copyfile(src, osp.join(out_dir, name))
-            written += 1
-    if written == 0:
-        raise SystemExit(f'No sample images found in {data_dir}; is '
-                         'scikit-image installed?')
-    return written
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
 
 
 def run(cmd: list) -> None:
@@ -63,6 +37,7 @@ def main() -> None:
     parser.add_argument('--cfg-options', nargs='+', default=[])
     args = parser.parse_args()
 
+    from splitmask_mm.demo_data import write_sample_images
     img_dir = osp.join(args.data_root, 'images')
     count = write_sample_images(img_dir)
     print(f'[demo] {count} sample photos written to {img_dir}')
