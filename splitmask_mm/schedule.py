@@ -43,7 +43,10 @@ def paper_schedule(num_images: int,
     if epochs > max_epochs:
         max_iters = math.floor(max_epochs * num_images / batch_size)
         epochs = max_iters * batch_size / num_images
-    return dict(
-        max_iters=max_iters,
-        epochs=epochs,
-        warmup_iters=round(max_iters * warmup_share))
+    if max_iters < 2:
+        raise ValueError(
+            f'The schedule rule gives {max_iters} iteration(s) for '
+            f'{num_images} images at batch {batch_size}: too few to train.')
+    # at least one warm-up iteration, and one after it
+    warmup_iters = min(max(1, round(max_iters * warmup_share)), max_iters - 1)
+    return dict(max_iters=max_iters, epochs=epochs, warmup_iters=warmup_iters)

@@ -11,7 +11,11 @@ from splitmask_mm.schedule import (ADE20K_TRAIN_IMAGES, COCO_TRAIN2017_IMAGES,
                                    IMAGENET1K_TRAIN_IMAGES, paper_schedule)
 
 CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'splitmask', '*.py')))
-PAPER_CONFIGS = [c for c in CONFIGS if 'demo' not in c and 'dalle' not in c]
+PAPER_CONFIGS = [
+    c for c in CONFIGS
+    if 'demo' not in c and 'dalle' not in c and 'custom' not in c
+]
+BASELINES = sorted(glob.glob(osp.join(ROOT, 'configs', 'baselines', '*.py')))
 IMAGES = dict(ade20k=ADE20K_TRAIN_IMAGES, coco=COCO_TRAIN2017_IMAGES,
               in1k=IMAGENET1K_TRAIN_IMAGES)
 
@@ -34,11 +38,15 @@ def base_depth(path):
 def test_all_expected_configs_exist():
     names = {osp.basename(c) for c in CONFIGS}
     for arch in ('vit-b', 'vit-s'):
-        for data in ('ade20k', 'coco', 'in1k'):
+        for data in ('ade20k', 'coco', 'in1k', 'custom'):
             assert f'{arch}_{data}.py' in names
+    baselines = {osp.basename(c) for c in BASELINES}
+    for method in ('beit', 'mae'):
+        for data in ('ade20k', 'coco', 'custom'):
+            assert f'{method}_vit-b_{data}.py' in baselines
 
 
-@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+@pytest.mark.parametrize('path', CONFIGS + BASELINES, ids=osp.basename)
 def test_config_is_shallow_and_imports_the_plugin(path):
     assert base_depth(path) <= 2
     cfg = Config.fromfile(path)
@@ -68,6 +76,20 @@ def test_paper_rule_caps_small_sets_at_5000_epochs():
     assert ade['max_iters'] == 49340 and round(ade['epochs']) == 5000
     with pytest.raises(ValueError):
         paper_schedule(0)
+
+
+@pytest.mark.parametrize('path', BASELINES, ids=osp.basename)
+def test_baseline_shares_data_and_schedule_with_splitmask(path):
+    cfg = Config.fromfile(path)
+    data = osp.basename(path)[:-3].split('_')[2]
+    ours = Config.fromfile(
+        osp.join(ROOT, 'configs', 'splitmask', f'vit-b_{data}.py'))
+    assert cfg.model.type in ('BEiT', 'MAE')
+    assert cfg.train_dataloader.dataset.data_root == \
+        ours.train_dataloader.dataset.data_root
+    assert cfg.train_dataloader.batch_size == ours.train_dataloader.batch_size
+    assert cfg.train_cfg == ours.train_cfg
+    assert cfg.get('param_scheduler') == ours.get('param_scheduler')
 
 
 def test_vocabulary_is_the_default_target(registered):

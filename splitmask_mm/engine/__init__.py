@@ -1,4 +1,7 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
+from .loops import PaperScheduleTrainLoop
 from .runner import SplitMaskRunner, trusted_local_checkpoints
 
-__all__ = ['SplitMaskRunner', 'trusted_local_checkpoints']
+__all__ = [
+    'PaperScheduleTrainLoop', 'SplitMaskRunner', 'trusted_local_checkpoints'
+]

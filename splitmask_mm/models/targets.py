@@ -77,13 +77,22 @@ class PatchVocabularyTokenizer(BaseModule):
         vocabulary (str): Path of the vocabulary file.
         patch_size (int): The model's patch size. Defaults to 16.
         chunk_size (int): Patches per matrix product. Defaults to 1024.
+        output (str): ``'ids'``: ``(N, L)`` token ids (SplitMask);
+            ``'logits'``: ``(N, K, h, w)`` cosine similarities whose arg-max
+            over ``K`` are the ids, the interface of mmpretrain's ``DALL-E``
+            that its ``BEiT``/``BEiTV1Head`` expect. Defaults to ``'ids'``.
     """
 
     def __init__(self,
                  vocabulary: str,
                  patch_size: int = 16,
-                 chunk_size: int = 1024) -> None:
+                 chunk_size: int = 1024,
+                 output: str = 'ids') -> None:
         super().__init__()
+        if output not in ('ids', 'logits'):
+            raise ValueError('PatchVocabularyTokenizer.output must be "ids" '
+                             f'or "logits", got {output!r}')
+        self.output = output
         from ..vocabulary import load_vocabulary
         entries, meta = load_vocabulary(vocabulary)
         if meta['patch_size'] != patch_size:
@@ -126,10 +135,15 @@ class PatchVocabularyTokenizer(BaseModule):
 
     @torch.no_grad()
     def forward(self, img: torch.Tensor) -> torch.Tensor:
-        """Token ids ``(N, L)`` of the patches of ``img`` ``(N, 3, H, W)``."""
+        """Token ids ``(N, L)`` of the patches of ``img`` ``(N, 3, H, W)``,
+        or their similarity maps ``(N, K, h, w)`` with ``output='logits'``."""
         from ..vocabulary import assign_tokens
         patches = patchify(img.float(), self.patch_size)
         N, L, D = patches.shape
+        if self.output == 'logits':
+            h, w = (s // self.patch_size for s in img.shape[-2:])
+            cos = F.normalize(patches, dim=-1) @ self.vocabulary.t()
+            return cos.transpose(1, 2).reshape(N, -1, h, w)
         tokens = assign_tokens(
             patches.reshape(N * L, D), self.vocabulary, self.chunk_size)
         return tokens.reshape(N, L)

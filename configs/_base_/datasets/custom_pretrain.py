@@ -1,0 +1,36 @@
+# Any folder of your own images, searched recursively (jpg, png, bmp, tif,
+# webp, ...; sub-folders such as class folders are just walked; no labels):
+#   data/custom/**/*.jpg   (set data_root, e.g. with --cfg-options)
+data_root = 'data/custom/'
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='RandomResizedCrop',
+        scale=224,
+        crop_ratio_range=(0.2, 1.0),
+        backend='pillow',
+        interpolation='bicubic'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(
+        type='SplitMaskGenerator',
+        input_size=14,
+        ratio=0.5,
+        mode='random',
+        patch_size=16),
+    dict(type='PackInputs'),
+]
+# 8 processes x 256 = total batch 2048.
+train_dataloader = dict(
+    batch_size=256,
+    num_workers=8,
+    persistent_workers=True,
+    drop_last=True,
+    # Infinite: iteration-based runs on small sets cross an epoch boundary
+    # every few iterations, where mmengine's loop sleeps 2 s.
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type='UnlabeledImageFolder',
+        data_root=data_root,
+        data_prefix='',
+        pipeline=train_pipeline))
