@@ -5,6 +5,6 @@ Importing the package registers its modules into mmpretrain's registries
 (models, transforms, data sets) and its runner into mmengine's.
 """
 from .version import __version__
-from . import datasets, engine, models  # noqa: F401  (registers modules)
+from . import datasets, engine, models, weights  # noqa: F401 (registers)
 
 __all__ = ['__version__']

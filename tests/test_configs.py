@@ -16,6 +16,8 @@ PAPER_CONFIGS = [
     if 'demo' not in c and 'dalle' not in c and 'custom' not in c
 ]
 BASELINES = sorted(glob.glob(osp.join(ROOT, 'configs', 'baselines', '*.py')))
+DOWNSTREAM = sorted(
+    glob.glob(osp.join(ROOT, 'configs', 'downstream', '*.py')))
 IMAGES = dict(ade20k=ADE20K_TRAIN_IMAGES, coco=COCO_TRAIN2017_IMAGES,
               in1k=IMAGENET1K_TRAIN_IMAGES)
 
@@ -30,9 +32,10 @@ def base_depth(path):
             bases = [value] if isinstance(value, str) else list(value)
     if not bases:
         return 0
+    # 'pkg::path' bases are OpenMMLab's own files (one level, no bases)
     return 1 + max(
-        base_depth(osp.normpath(osp.join(osp.dirname(path), b)))
-        for b in bases)
+        0 if '::' in b else base_depth(
+            osp.normpath(osp.join(osp.dirname(path), b))) for b in bases)
 
 
 def test_all_expected_configs_exist():
@@ -46,7 +49,8 @@ def test_all_expected_configs_exist():
             assert f'{method}_vit-b_{data}.py' in baselines
 
 
-@pytest.mark.parametrize('path', CONFIGS + BASELINES, ids=osp.basename)
+@pytest.mark.parametrize('path', CONFIGS + BASELINES + DOWNSTREAM,
+                         ids=osp.basename)
 def test_config_is_shallow_and_imports_the_plugin(path):
     assert base_depth(path) <= 2
     cfg = Config.fromfile(path)

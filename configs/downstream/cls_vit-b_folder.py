@@ -1,0 +1,163 @@
+# Classification fine-tuning of a SplitMask ViT-B/16 on an image-folder data
+# set (Stanford Cars, Food-101, iNaturalist, your own ...), mmpretrain's
+# BEiT fine-tuning recipe: layer-wise lr decay 0.65, 100 epochs, Mixup/
+# CutMix, RandAugment, label smoothing.
+#   data/cls/train/<class>/*.jpg   data/cls/val/<class>/*.jpg
+#   python tools/convert_checkpoint.py work_dirs/vit-b_custom/iter_N.pth \
+#       work_dirs/vit-b_custom/backbone.pth
+#   tools/dist_train.sh configs/downstream/cls_vit-b_folder.py 8 --cfg-options \
+#       pretrained=work_dirs/vit-b_custom/backbone.pth num_classes=196 ...
+# (see README: pretrained / num_classes / data_root are the values to set;
+# with --cfg-options set the fields that use them, as README shows)
+_base_ = ['mmpretrain::_base_/default_runtime.py']
+custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
+
+pretrained = 'work_dirs/vit-b_custom/backbone.pth'  # tools/convert_checkpoint.py
+data_root = 'data/cls/'
+num_classes = 196
+img_size = 224
+
+data_preprocessor = dict(
+    num_classes=num_classes,
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    to_rgb=True)
+
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(
+        type='VisionTransformer',
+        arch='b',
+        img_size=img_size,
+        patch_size=16,
+        drop_path_rate=0.1,
+        layer_scale_init_value=0.1,
+        norm_cfg=dict(type='LN', eps=1e-6),
+        out_type='avg_featmap',
+        # strict: every pre-trained key must land; only the pooling norm
+        # (ln2) is new
+        init_cfg=dict(
+            type='StrictPretrained',
+            checkpoint=pretrained,
+            prefix='backbone.',
+            allow_missing=['ln2.*'])),
+    neck=None,
+    head=dict(
+        type='LinearClsHead',
+        num_classes=num_classes,
+        in_channels=768,
+        loss=dict(
+            type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
+        init_cfg=[dict(type='TruncNormal', layer='Linear', std=0.02)]),
+    train_cfg=dict(augments=[
+        dict(type='Mixup', alpha=0.8),
+        dict(type='CutMix', alpha=1.0)
+    ]))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='RandomResizedCrop',
+        scale=img_size,
+        backend='pillow',
+        interpolation='bicubic'),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(
+        type='RandAugment',
+        policies='timm_increasing',
+        num_policies=2,
+        total_level=10,
+        magnitude_level=9,
+        magnitude_std=0.5,
+        hparams=dict(pad_val=[104, 116, 124], interpolation='bicubic')),
+    dict(
+        type='RandomErasing',
+        erase_prob=0.25,
+        mode='rand',
+        min_area_ratio=0.02,
+        max_area_ratio=1 / 3,
+        fill_color=[103.53, 116.28, 123.675],
+        fill_std=[57.375, 57.12, 58.395]),
+    dict(type='PackInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='ResizeEdge',
+        scale=img_size * 8 // 7,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic'),
+    dict(type='CenterCrop', crop_size=img_size),
+    dict(type='PackInputs')
+]
+
+# 8 GPUs x 128 = batch 1024
+train_dataloader = dict(
+    batch_size=128,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type='CustomDataset',
+        data_root=data_root,
+        data_prefix='train',
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=128,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type='CustomDataset',
+        data_root=data_root,
+        data_prefix='val',
+        pipeline=test_pipeline))
+val_evaluator = dict(type='Accuracy', topk=(1, 5))
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator
+
+# AdamW with layer-wise lr decay 0.65 (mmpretrain's constructor reads the
+# depth of each parameter from VisionTransformer.get_layer_depth)
+optim_wrapper = dict(
+    optimizer=dict(
+        type='AdamW', lr=4e-3, weight_decay=0.05, betas=(0.9, 0.999)),
+    constructor='LearningRateDecayOptimWrapperConstructor',
+    paramwise_cfg=dict(
+        layer_decay_rate=0.65,
+        custom_keys={
+            '.ln': dict(decay_mult=0.0),
+            '.bias': dict(decay_mult=0.0),
+            '.cls_token': dict(decay_mult=0.0),
+            '.pos_embed': dict(decay_mult=0.0),
+            '.gamma': dict(decay_mult=0.0),
+        }),
+    clip_grad=None)
+auto_scale_lr = dict(base_batch_size=1024, enable=False)
+
+param_scheduler = [
+    dict(
+        type='LinearLR',
+        start_factor=1e-4,
+        by_epoch=True,
+        begin=0,
+        end=20,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        by_epoch=True,
+        begin=20,
+        end=100,
+        eta_min=1e-6,
+        convert_to_iter_based=True)
+]
+train_cfg = dict(by_epoch=True, max_epochs=100, val_interval=5)
+val_cfg = dict()
+test_cfg = dict()
+default_hooks = dict(
+    checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=2,
+                    save_best='auto'))
+runner_type = 'SplitMaskRunner'
+randomness = dict(seed=0)

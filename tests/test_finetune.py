@@ -1,0 +1,173 @@
+# Copyright (c) splitmask_mm authors. All rights reserved.
+"""Pre-trained SplitMask weights into fine-tuning models, safely."""
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from conftest import (DEMO_CONFIG, ROOT, make_ade20k, make_random_vocabulary,
+                      python_env, write_images)
+
+CLS_TINY = osp.join(ROOT, 'configs', 'downstream', 'cls_vit-tiny_demo.py')
+TINY_ARCH = dict(embed_dims=192, num_layers=4, num_heads=3,
+                 feedforward_channels=768)
+
+
+def run(cmd, timeout=600):
+    proc = subprocess.run(cmd, cwd=ROOT, env=python_env(), timeout=timeout,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    return proc.returncode, proc.stdout
+
+
+@pytest.fixture(scope='session')
+def pretrained(tmp_path_factory):
+    """A real SplitMask checkpoint: 3 iterations of the demo config."""
+    tmp = tmp_path_factory.mktemp('pretrain')
+    data_root = make_ade20k(str(tmp), count=8)
+    vocab = make_random_vocabulary(tmp / 'v.pth', 512)
+    code, out = run([
+        sys.executable, osp.join(ROOT, 'tools', 'train.py'), DEMO_CONFIG,
+        '--work-dir', str(tmp / 'work'), '--cfg-options',
+        f'train_dataloader.dataset.data_root={data_root}',
+        'train_dataloader.dataset.data_prefix=images/training',
+        f'model.target_generator.vocabulary={vocab}',
+        'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False', 'train_cfg.max_iters=3',
+        'param_scheduler.0.end=1', 'param_scheduler.1.begin=1',
+        'param_scheduler.1.end=3', 'default_hooks.checkpoint.interval=3'
+    ])
+    assert code == 0, out[-3000:]
+    return str(tmp / 'work' / 'iter_3.pth')
+
+
+def convert(pretrained, out, *extra):
+    return run([sys.executable, osp.join(ROOT, 'tools',
+                                         'convert_checkpoint.py'),
+                pretrained, str(out)] + list(extra))
+
+
+def test_converted_weights_load_with_no_missing_or_unexpected_key(
+        registered, pretrained, tmp_path):
+    from mmpretrain.models import VisionTransformer
+    code, out = convert(pretrained, tmp_path / 'bb.pth')
+    assert code == 0, out
+    assert '62 tensors' in out and 'wrote mm weights' in out
+    weights = torch.load(tmp_path / 'bb.pth', weights_only=True)
+    assert all(k.startswith('backbone.') for k in weights['state_dict'])
+    vit = VisionTransformer(arch=TINY_ARCH, img_size=96, patch_size=16,
+                            layer_scale_init_value=0.1, out_type='raw',
+                            norm_cfg=dict(type='LN', eps=1e-6))
+    state = {k[9:]: v for k, v in weights['state_dict'].items()}
+    result = vit.load_state_dict(state, strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+    ours = torch.load(pretrained, weights_only=False)['state_dict']
+    torch.testing.assert_close(vit.layers[3].attn.qkv.weight,
+                               ours['backbone.layers.3.attn.qkv.weight'])
+
+
+def test_timm_model_gives_the_same_features(registered, pretrained, tmp_path):
+    import timm
+    from mmpretrain.models import VisionTransformer
+    code, out = convert(pretrained, tmp_path / 'timm.pth', '--format',
+                        'timm')
+    assert code == 0, out
+    model = timm.create_model('vit_base_patch16_224', pretrained=False,
+                              num_classes=0, img_size=96, embed_dim=192,
+                              depth=4, num_heads=3, init_values=0.1)
+    model.load_state_dict(torch.load(tmp_path / 'timm.pth',
+                                     weights_only=True), strict=True)
+    vit = VisionTransformer(arch=TINY_ARCH, img_size=96, patch_size=16,
+                            layer_scale_init_value=0.1, out_type='raw',
+                            norm_cfg=dict(type='LN', eps=1e-6))
+    vit.load_state_dict({
+        k[9:]: v
+        for k, v in torch.load(pretrained, weights_only=False)
+        ['state_dict'].items() if k.startswith('backbone.')
+    })
+    model.eval(), vit.eval()
+    x = torch.randn(2, 3, 96, 96)
+    with torch.no_grad():
+        torch.testing.assert_close(model.forward_features(x), vit(x)[0],
+                                   rtol=0, atol=1e-5)
+
+
+def test_pos_embed_is_interpolated_and_reported(pretrained, tmp_path):
+    code, out = convert(pretrained, tmp_path / 'bb.pth', '--img-size', '128')
+    assert code == 0, out
+    assert 'pos_embed interpolated (bicubic) from a (6, 6) grid to (8, 8)' \
+        in out
+    weights = torch.load(tmp_path / 'bb.pth', weights_only=True)
+    assert weights['state_dict']['backbone.pos_embed'].shape == (1, 65, 192)
+
+
+def test_checkpoint_of_another_model_is_refused(tmp_path):
+    other = tmp_path / 'resnet.pth'
+    torch.save({'state_dict': {'backbone.conv1.weight': torch.zeros(1),
+                               'head.fc.weight': torch.zeros(1)}}, other)
+    code, out = convert(str(other), tmp_path / 'bb.pth')
+    assert code != 0
+    assert 'Not a SplitMask/mmpretrain ViT checkpoint' in out
+    assert "['backbone', 'head']" in out
+
+
+def test_strict_loading_names_mismatching_keys(registered, pretrained,
+                                               tmp_path):
+    from mmengine.model import initialize
+    from mmpretrain.models import VisionTransformer
+    code, _ = convert(pretrained, tmp_path / 'bb.pth')
+    weights = torch.load(tmp_path / 'bb.pth', weights_only=True)
+    # a misnamed key, the kind upstream loading skips silently
+    weights['state_dict']['backbone.layers.0.attn.qkv.weights'] = \
+        weights['state_dict'].pop('backbone.layers.0.attn.qkv.weight')
+    torch.save(weights, tmp_path / 'renamed.pth')
+    vit = VisionTransformer(arch=TINY_ARCH, img_size=96, patch_size=16,
+                            layer_scale_init_value=0.1,
+                            norm_cfg=dict(type='LN', eps=1e-6))
+    cfg = dict(type='StrictPretrained', checkpoint=str(tmp_path /
+                                                       'renamed.pth'),
+               prefix='backbone.')
+    with pytest.raises(ValueError, match=r"missing keys \['layers.0.attn"
+                       r".qkv.weight'\], unexpected keys \['layers.0.attn"
+                       r".qkv.weights'\]"):
+        initialize(vit, cfg)
+    initialize(vit, dict(cfg, checkpoint=str(tmp_path / 'bb.pth')))
+
+
+def test_training_checkpoint_is_refused_by_the_safe_loader(registered,
+                                                          pretrained):
+    from mmengine.model import initialize
+    from mmpretrain.models import VisionTransformer
+    vit = VisionTransformer(arch=TINY_ARCH, img_size=96, patch_size=16)
+    with pytest.raises(ValueError, match='weights_only.*convert_checkpoint'):
+        initialize(vit, dict(type='StrictPretrained', checkpoint=pretrained,
+                             prefix='backbone.'))
+
+
+def test_classification_fine_tuning_from_the_converted_backbone(
+        pretrained, tmp_path):
+    code, out = convert(pretrained, tmp_path / 'bb.pth')
+    assert code == 0, out
+    data = tmp_path / 'cls'
+    for split, n in (('train', 8), ('val', 4)):
+        for c in range(3):
+            write_images(str(data / split / f'class_{c}'), n, seed=10 * c)
+    code, out = run([
+        sys.executable, osp.join(ROOT, 'tools', 'train.py'), CLS_TINY,
+        '--work-dir', str(tmp_path / 'ft'), '--cfg-options',
+        f'model.backbone.init_cfg.checkpoint={tmp_path / "bb.pth"}',
+        f'train_dataloader.dataset.data_root={data}',
+        f'val_dataloader.dataset.data_root={data}',
+        f'test_dataloader.dataset.data_root={data}',
+        'model.head.num_classes=3', 'model.data_preprocessor.num_classes=3',
+        'train_dataloader.batch_size=8', 'train_cfg.max_epochs=2',
+        'train_cfg.val_interval=2', 'param_scheduler.1.end=2',
+        'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'val_dataloader.persistent_workers=False'
+    ])
+    assert code == 0, out[-4000:]
+    assert 'Loaded 62 tensors into VisionTransformer' in out
+    assert 'Epoch(val) [2][' in out and 'accuracy/top1:' in out
