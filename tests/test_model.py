@@ -331,3 +331,18 @@ def test_dalle_tokens_from_a_second_view(registered):
     # fresh head over 8192 classes: cross-entropy near log(8192) = 9.01
     assert abs(losses['loss_mim'].item() - math.log(8192)) < 1.0
     assert torch.isfinite(losses['loss_match'])
+
+
+def test_one_decoder_batch_equals_one_pass_per_branch(registered):
+    model = build_tiny_splitmask()
+    model.eval()
+    x = torch.randn(3, 3, 64, 64)
+    mask = random_mask(3, 16, 8)
+    with torch.no_grad():
+        latent_a, latent_b, ids_a, ids_b = model.backbone(x, mask)
+        both = model.neck(torch.cat([latent_a, latent_b]),
+                          torch.cat([ids_a, ids_b])).chunk(2)
+        for decoded, latent, ids in zip(both, (latent_a, latent_b),
+                                        (ids_a, ids_b)):
+            torch.testing.assert_close(decoded, model.neck(latent, ids),
+                                       rtol=1e-5, atol=1e-5)

@@ -535,8 +535,14 @@ class SplitMask(BaseSelfSupervisor):
         latent_a, latent_b, ids_a, ids_b = self.backbone(img, mask)
 
         # 3. inpaint: branch A predicts subset B, branch B predicts subset A
-        decoded_a = self.neck(latent_a, ids_a)
-        decoded_b = self.neck(latent_b, ids_b)
+        #    (equal halves: both branches as one decoder batch of 2N)
+        if ids_a.shape == ids_b.shape:
+            decoded_a, decoded_b = self.neck(
+                torch.cat([latent_a, latent_b]),
+                torch.cat([ids_a, ids_b])).chunk(2)
+        else:
+            decoded_a = self.neck(latent_a, ids_a)
+            decoded_b = self.neck(latent_b, ids_b)
 
         # 4. targets of every patch
         with torch.no_grad():

@@ -1,0 +1,354 @@
+# Copyright (c) splitmask_mm authors. All rights reserved.
+"""Pre-training cost of SplitMask against BEiT v1 and MAE, side by side.
+
+    python tools/benchmark.py [--arch {s,b}] [--batch 8] [--iters 3]
+        [--methods splitmask,splitmask-dalle,beit,mae] [--device cpu|cuda]
+        [--amp] [--json FILE] [--pipeline-images 64]
+
+Each method is built through the registries from this repository's configs
+(SplitMask: configs/splitmask/vit-b_ade20k.py with a vocabulary of 8192
+random entries, and ..._dalle.py; BEiT v1: configs/baselines/
+beit_vit-b_ade20k_dalle.py, i.e. BEiTPretrainViT + BEiTV1Head + DALL-E;
+MAE: configs/baselines/mae_vit-b_ade20k.py), all randomly initialised, and
+runs full training steps (data preprocessor, forward, backward, AdamW step)
+on the same synthetic batch, each method in a fresh process. Printed: the
+median step time, images/s, peak memory (GPU: max allocated; CPU: peak RSS
+during the timed steps), the step-time ratio to BEiT, SplitMask's breakdown
+(encoder, decoder, target generator, losses, backward, optimizer) and, on a
+GPU, the model FLOPs utilisation from FLOPs counted on the step's ops. Last,
+the images/s one data-loader worker gets through the ADE20K pre-training
+pipeline, against the images/s the model consumes. Numbers only: this is
+not a test.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+CONFIGS = {
+    'splitmask': 'configs/splitmask/vit-{arch}_ade20k.py',
+    'splitmask-dalle': 'configs/splitmask/vit-b_ade20k_dalle.py',
+    'beit': 'configs/baselines/beit_vit-b_ade20k_dalle.py',
+    'mae': 'configs/baselines/mae_vit-b_ade20k.py',
+}
+VIT_S = dict(embed_dims=384, num_layers=12, num_heads=6,
+             feedforward_channels=1536)
+# dense bf16 peak, for MFU
+PEAK_FLOPS = {'H100': 989e12, 'H200': 989e12, 'A100': 312e12}
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--arch', choices=['s', 'b'], default='b')
+    parser.add_argument('--batch', type=int, default=8)
+    parser.add_argument('--iters', type=int, default=3,
+                        help='timed steps after one warm-up step')
+    parser.add_argument('--warmup', type=int, default=1)
+    parser.add_argument('--methods', default='splitmask,splitmask-dalle,'
+                        'beit,mae')
+    parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
+    parser.add_argument('--amp', action='store_true',
+                        help='bf16 autocast (GPU)')
+    parser.add_argument('--json', help='write every figure to this file')
+    parser.add_argument('--pipeline-images', type=int, default=64,
+                        help='images through the data pipeline (0: skip)')
+    parser.add_argument('--worker', help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def model_config(method: str, arch: str, vocab: str):
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, CONFIGS[method].format(arch=arch)))
+    model = cfg.model
+    if model.get('target_generator', {}).get('type') == \
+            'PatchVocabularyTokenizer':
+        model.target_generator.vocabulary = vocab
+    if model.get('target_generator', {}).get('type') == 'DALL-E':
+        model.target_generator.pop('init_cfg', None)  # random weights
+    if arch == 's' and method != 'splitmask':
+        if method == 'mae':
+            model.backbone.arch = 'deit-s'
+            model.neck.embed_dim = 384
+        else:
+            model.backbone.arch = VIT_S
+            if method == 'beit':
+                model.head.embed_dims = 384
+            else:
+                model.neck.update(in_channels=384, embed_dims=256,
+                                  num_heads=8)
+                model.head.in_channels = 256
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    return model, pipeline
+
+
+def synthetic_batch(pipeline, batch: int, seed: int = 0):
+    """Packed samples of random images through the config's own pipeline
+    (after loading), so masks and views are the real ones."""
+    import numpy as np
+    from mmengine.dataset import default_collate
+    from mmpretrain.registry import TRANSFORMS
+    transforms = [TRANSFORMS.build(t) for t in pipeline
+                  if t['type'] != 'LoadImageFromFile']
+    rng = np.random.default_rng(seed)
+    samples = []
+    for _ in range(batch):
+        results = dict(img=rng.integers(0, 256, (300, 400, 3), np.uint8),
+                       img_shape=(300, 400), ori_shape=(300, 400))
+        for t in transforms:
+            results = t(results)
+        samples.append(results)
+    return default_collate(samples)
+
+
+class PeakRSS:
+    """Peak resident memory of this process while the block runs (MB)."""
+
+    def __enter__(self):
+        self.peak, self._stop = 0, False
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+        return self
+
+    def _poll(self):
+        page = os.sysconf('SC_PAGE_SIZE')
+        while not self._stop:
+            with open('/proc/self/statm') as f:
+                rss = int(f.read().split()[1]) * page
+            self.peak = max(self.peak, rss)
+            time.sleep(0.002)
+
+    def __exit__(self, *exc):
+        self._stop = True
+        self._thread.join()
+        self.peak_mb = self.peak / 2**20
+
+
+def run_worker(args) -> dict:
+    """Build one method, run its steps, return its figures."""
+    import torch
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import DefaultScope
+
+    import splitmask_mm  # noqa: F401
+    from mmpretrain.registry import MODELS
+    from splitmask_mm.vocabulary import save_vocabulary
+    DefaultScope.get_instance('benchmark', scope_name='mmpretrain')
+    torch.manual_seed(0)
+    device = torch.device(args.device)
+
+    vocab = osp.join(tempfile.mkdtemp(), 'vocab.pth')
+    save_vocabulary(vocab, torch.randn(8192, 768), dict(
+        patch_size=16, num_tokens=8192, method='random',
+        normalization=dict(mean=[123.675, 116.28, 103.53],
+                           std=[58.395, 57.12, 57.375], to_rgb=True)))
+    model_cfg, pipeline = model_config(args.worker, args.arch, vocab)
+    model = MODELS.build(model_cfg)
+    model.init_weights()
+    model.to(device).train()
+    optim_wrapper = build_optim_wrapper(model, dict(
+        type='AmpOptimWrapper' if args.amp else 'OptimWrapper',
+        **(dict(dtype='bfloat16') if args.amp else {}),
+        optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.05)))
+    data = synthetic_batch(pipeline, args.batch)
+
+    def sync():
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
+
+    # breakdown: forward hooks time the modules inside the real loss()
+    spans = {}
+
+    def timed(name, module):
+        def pre(*_):
+            sync()
+            spans.setdefault(name, []).append(-time.perf_counter())
+
+        def post(*_):
+            sync()
+            spans[name][-1] += time.perf_counter()
+        module.register_forward_pre_hook(pre)
+        module.register_forward_hook(post)
+
+    for name in ('backbone', 'neck', 'target_generator'):
+        if getattr(model, name, None) is not None:
+            timed(name, getattr(model, name))
+
+    steps, parts = [], []
+    for i in range(args.warmup + args.iters):
+        spans.clear()
+        sync()
+        start = time.perf_counter()
+        with optim_wrapper.optim_context(model):
+            batch = model.data_preprocessor(data, True)
+            losses = model._run_forward(batch, mode='loss')
+        sync()
+        t_forward = time.perf_counter()
+        loss, log_vars = model.parse_losses(losses)
+        optim_wrapper.backward(loss)
+        sync()
+        t_backward = time.perf_counter()
+        optim_wrapper.step()
+        optim_wrapper.zero_grad()
+        sync()
+        end = time.perf_counter()
+        if i >= args.warmup:
+            steps.append(end - start)
+            module_s = {k: sum(v) for k, v in spans.items()}
+            parts.append(dict(
+                module_s,
+                losses_and_rest=t_forward - start - sum(module_s.values()),
+                backward=t_backward - t_forward,
+                optimizer=end - t_backward))
+        if i == args.warmup - 1 or (args.warmup == 0 and i == 0):
+            if device.type == 'cuda':
+                torch.cuda.reset_peak_memory_stats()
+
+    # peak memory of one more step
+    if device.type == 'cuda':
+        peak_mb = torch.cuda.max_memory_allocated() / 2**20
+    else:
+        with PeakRSS() as rss:
+            with optim_wrapper.optim_context(model):
+                batch = model.data_preprocessor(data, True)
+                losses = model._run_forward(batch, mode='loss')
+            loss, _ = model.parse_losses(losses)
+            optim_wrapper.update_params(loss)
+        peak_mb = rss.peak_mb
+
+    result = dict(
+        step_s=statistics.median(steps),
+        steps_s=steps,
+        img_per_s=args.batch / statistics.median(steps),
+        peak_mem_mb=peak_mb,
+        breakdown_s={k: statistics.median(p[k] for p in parts)
+                     for k in parts[0]},
+        params_m=sum(p.numel() for p in model.parameters()) / 1e6,
+        losses={k: float(v) for k, v in log_vars.items()})
+    if device.type == 'cuda':
+        from torch.utils.flop_counter import FlopCounterMode
+        with FlopCounterMode(display=False) as counter:
+            with optim_wrapper.optim_context(model):
+                batch = model.data_preprocessor(data, True)
+                losses = model._run_forward(batch, mode='loss')
+            loss, _ = model.parse_losses(losses)
+            loss.backward()
+        optim_wrapper.zero_grad()
+        flops = counter.get_total_flops()
+        name = torch.cuda.get_device_name()
+        peak = next((v for k, v in PEAK_FLOPS.items() if k in name), None)
+        result.update(flops_per_step=flops, device_name=name,
+                      mfu=flops / result['step_s'] / peak if peak else None)
+    return result
+
+
+def pipeline_throughput(num_images: int) -> float:
+    """Images/s of the ADE20K pre-training pipeline in one process, on
+    ADE20K-sized JPEGs (683x512) in the real on-disk layout."""
+    import cv2
+    import numpy as np
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+
+    import splitmask_mm  # noqa: F401
+    from mmpretrain.registry import DATASETS
+    DefaultScope.get_instance('benchmark_data', scope_name='mmpretrain')
+    root = tempfile.mkdtemp()
+    folder = osp.join(root, 'images', 'training')
+    os.makedirs(folder)
+    rng = np.random.default_rng(0)
+    base = cv2.resize(rng.integers(0, 256, (64, 85, 3), np.uint8), (683, 512))
+    for i in range(num_images):
+        noise = rng.integers(-20, 20, base.shape)
+        cv2.imwrite(osp.join(folder, f'ADE_train_{i:08d}.jpg'),
+                    np.clip(base + noise, 0, 255).astype(np.uint8))
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/splitmask/vit-b_ade20k.py'))
+    dataset_cfg = cfg.train_dataloader.dataset
+    dataset_cfg.data_root = root
+    dataset = DATASETS.build(dataset_cfg)
+    dataset[0]
+    start = time.perf_counter()
+    for i in range(len(dataset)):
+        dataset[i]
+    return len(dataset) / (time.perf_counter() - start)
+
+
+def main():
+    args = parse_args()
+    if args.worker:
+        print('RESULT ' + json.dumps(run_worker(args)))
+        return
+
+    import torch
+    methods = [m.strip() for m in args.methods.split(',') if m.strip()]
+    unknown = set(methods) - set(CONFIGS)
+    if unknown:
+        raise SystemExit(f'unknown methods {sorted(unknown)}; choose from '
+                         f'{sorted(CONFIGS)}')
+    print(f'ViT-{args.arch.upper()}/16, 224px, batch {args.batch}, '
+          f'{args.iters} timed steps after {args.warmup} warm-up, device '
+          f'{args.device}{" bf16" if args.amp else ""}, torch '
+          f'{torch.__version__}, {torch.get_num_threads()} threads',
+          flush=True)
+    results = {}
+    for n, method in enumerate(methods, 1):
+        cmd = [sys.executable, osp.abspath(__file__), '--worker', method] + [
+            a for a in sys.argv[1:]
+        ]
+        start = time.time()
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+        lines = [l for l in proc.stdout.splitlines()
+                 if l.startswith('RESULT ')]
+        if proc.returncode or not lines:
+            print(proc.stdout[-3000:])
+            raise SystemExit(f'{method} failed')
+        results[method] = json.loads(lines[-1][7:])
+        eta = (time.time() - start) * (len(methods) - n)
+        print(f'[{n}/{len(methods)}] {method}: '
+              f'{results[method]["step_s"]:.2f} s/step '
+              f'(ETA {eta / 60:.1f} min)', flush=True)
+
+    ref = results.get('beit', {}).get('step_s')
+    print(f'\n{"method":<16}{"step s":>9}{"img/s":>8}{"peak MB":>10}'
+          f'{"vs BEiT":>9}{"MFU":>7}')
+    for method, r in results.items():
+        ratio = f'{r["step_s"] / ref:.2f}x' if ref else '-'
+        mfu = f'{r["mfu"] * 100:.1f}%' if r.get('mfu') else '-'
+        print(f'{method:<16}{r["step_s"]:>9.2f}{r["img_per_s"]:>8.2f}'
+              f'{r["peak_mem_mb"]:>10.0f}{ratio:>9}{mfu:>7}')
+        r['ratio_to_beit'] = r['step_s'] / ref if ref else None
+    for method in ('splitmask', 'splitmask-dalle'):
+        if method in results:
+            parts = results[method]['breakdown_s']
+            total = sum(parts.values())
+            print(f'\n{method} breakdown (median s of a step): ' + ', '.join(
+                f'{k} {v:.2f} ({100 * v / total:.0f}%)'
+                for k, v in parts.items()))
+    out = dict(arch=args.arch, batch=args.batch, iters=args.iters,
+               device=args.device, amp=args.amp, methods=results)
+    if args.pipeline_images:
+        per_worker = pipeline_throughput(args.pipeline_images)
+        needs = {m: r['img_per_s'] for m, r in results.items()}
+        print(f'\nADE20K pre-training pipeline: {per_worker:.1f} img/s per '
+              'worker process; the model consumes ' + ', '.join(
+                  f'{m} {v:.1f} img/s (>= {max(1, -(-v // per_worker)):.0f} '
+                  'workers)' for m, v in needs.items()))
+        out['pipeline_img_per_s_per_worker'] = per_worker
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(out, f, indent=2)
+        print(f'\nwrote {args.json}')
+
+
+if __name__ == '__main__':
+    main()
