@@ -40,8 +40,9 @@ def write_images(folder: str, count: int, size=(120, 160), seed: int = 0,
     return paths
 
 
-def make_ade20k(root: str, count: int = 24) -> str:
-    """ADE20K on-disk layout: images/training/*.jpg (+ annotations).
+def make_ade20k(root: str, count: int = 24, val_count: int = 0) -> str:
+    """ADE20K on-disk layout: images/{training,validation}/*.jpg and
+    annotations/{training,validation}/*.png (labels 0-150, 0 = other).
 
     Returns the data root (``.../ADEChallengeData2016/``). One grey-scale
     JPEG and one RGBA PNG are among the training images, as real data sets
@@ -63,6 +64,24 @@ def make_ade20k(root: str, count: int = 24) -> str:
     cv2.imwrite(osp.join(img_dir, 'gray_0000.jpg'), gray)
     rgba = cv2.cvtColor(cv2.imread(paths[1]), cv2.COLOR_BGR2BGRA)
     cv2.imwrite(osp.join(img_dir, 'rgba_0000.png'), rgba)
+    for name in ('gray_0000', 'rgba_0000'):
+        cv2.imwrite(osp.join(ann_dir, name + '.png'),
+                    np.ones((120, 160), np.uint8))
+    if val_count:
+        # labels follow the image content (a few classes by brightness), so
+        # a segmentation model has something to learn
+        for split, n in (('training', count), ('validation', val_count)):
+            folder = osp.join(data_root, 'images', split)
+            imgs = write_images(folder, n, seed=7 if split == 'validation'
+                                else 1)
+            ann = osp.join(data_root, 'annotations', split)
+            os.makedirs(ann, exist_ok=True)
+            for p in imgs:
+                grey = cv2.imread(p, cv2.IMREAD_GRAYSCALE)
+                label = (1 + grey.astype(np.int32) * 4 // 256).astype(
+                    np.uint8)
+                name = osp.splitext(osp.basename(p))[0]
+                cv2.imwrite(osp.join(ann, name + '.png'), label)
     return data_root
 
 

@@ -171,3 +171,58 @@ def test_classification_fine_tuning_from_the_converted_backbone(
     assert code == 0, out[-4000:]
     assert 'Loaded 62 tensors into VisionTransformer' in out
     assert 'Epoch(val) [2][' in out and 'accuracy/top1:' in out
+
+
+def test_segmentation_fine_tuning_from_the_converted_backbone(
+        pretrained, tmp_path):
+    """mmseg UperNet on ADE20K-layout data, mIoU from mmseg's evaluator."""
+    code, out = convert(pretrained, tmp_path / 'bb.pth')
+    assert code == 0, out
+    root = make_ade20k(str(tmp_path), count=8, val_count=3)
+    code, out = run([
+        sys.executable, osp.join(ROOT, 'tools', 'train.py'),
+        osp.join(ROOT, 'configs', 'downstream', 'upernet_vit-tiny_demo.py'),
+        '--work-dir', str(tmp_path / 'seg'), '--cfg-options',
+        f'model.backbone.init_cfg.checkpoint={tmp_path / "bb.pth"}',
+        f'train_dataloader.dataset.data_root={root}',
+        f'val_dataloader.dataset.data_root={root}',
+        f'test_dataloader.dataset.data_root={root}',
+        'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
+        'param_scheduler.0.end=2', 'param_scheduler.1.begin=2',
+        'param_scheduler.1.end=4', 'train_dataloader.num_workers=0',
+        'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'val_dataloader.persistent_workers=False',
+        'test_dataloader.persistent_workers=False',
+        'default_hooks.logger.interval=1'
+    ])
+    assert code == 0, out[-4000:]
+    assert 'Loaded 62 tensors into VisionTransformer' in out
+    # pos_embed follows the 96px crops (6x6 grid here, as pre-trained)
+    assert 'Iter(val) [3/3]' in out and 'mIoU:' in out
+
+
+def test_layer_decay_for_a_model_with_a_vit_backbone(registered):
+    """mmseg/mmdet models have no get_layer_depth: ours asks the backbone."""
+    from mmengine.optim import build_optim_wrapper
+    from mmpretrain.models import VisionTransformer
+
+    class Segmenter(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.backbone = VisionTransformer(arch=TINY_ARCH, img_size=32)
+            self.decode_head = torch.nn.Linear(192, 3)
+
+    wrapper = build_optim_wrapper(Segmenter(), dict(
+        type='OptimWrapper',
+        optimizer=dict(type='AdamW', lr=1.0, weight_decay=0.05),
+        constructor='ViTLayerDecayOptimWrapperConstructor',
+        paramwise_cfg=dict(layer_decay_rate=0.5)))
+    lr = {g['param_name']: g['lr']
+          for g in wrapper.optimizer.param_groups}
+    # 4 blocks: stem depth 0, block i depth i+1, head depth 5 of 6
+    assert lr['backbone.patch_embed.projection.weight'] == 0.5**5
+    assert lr['backbone.pos_embed'] == 0.5**5
+    for i in range(4):
+        assert lr[f'backbone.layers.{i}.attn.qkv.weight'] == 0.5**(4 - i)
+    assert lr['decode_head.weight'] == 1.0

@@ -1,7 +1,9 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
 from .loops import PaperScheduleTrainLoop
+from .optim import ViTLayerDecayOptimWrapperConstructor
 from .runner import SplitMaskRunner, trusted_local_checkpoints
 
 __all__ = [
-    'PaperScheduleTrainLoop', 'SplitMaskRunner', 'trusted_local_checkpoints'
+    'PaperScheduleTrainLoop', 'SplitMaskRunner', 'trusted_local_checkpoints',
+    'ViTLayerDecayOptimWrapperConstructor'
 ]

@@ -1,0 +1,44 @@
+# Copyright (c) splitmask_mm authors. All rights reserved.
+from typing import Callable, List, Optional
+
+from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS
+from torch import nn
+
+from mmpretrain.engine.optimizers import \
+    LearningRateDecayOptimWrapperConstructor
+
+
+@OPTIM_WRAPPER_CONSTRUCTORS.register_module()
+class ViTLayerDecayOptimWrapperConstructor(
+        LearningRateDecayOptimWrapperConstructor):
+    """Layer-wise lr decay for any model whose ``backbone`` is an
+    mmpretrain ViT (mmseg's ``EncoderDecoder``, mmdet's detectors, ...).
+
+    mmpretrain's constructor needs ``model.get_layer_depth``, which only
+    mmpretrain's classifiers have; mmseg's ``LayerDecayOptimizerConstructor``
+    picks its rule from the backbone's class name (BEiT/MAE/ConvNeXt only).
+    This one asks the backbone (``VisionTransformer.get_layer_depth``): patch
+    embedding and position embedding at depth 0, block ``i`` at ``i + 1``,
+    everything outside the backbone (necks, heads) at full learning rate.
+    Registered in mmengine's root registry, so every library's configs find
+    it. ``paramwise_cfg`` is mmpretrain's (``layer_decay_rate``,
+    ``custom_keys``, ...).
+    """
+
+    def add_params(self,
+                   params: List[dict],
+                   module: nn.Module,
+                   prefix: str = '',
+                   get_layer_depth: Optional[Callable] = None,
+                   **kwargs) -> None:
+        if get_layer_depth is None and not hasattr(module, 'get_layer_depth'):
+            backbone = getattr(module, 'backbone', None)
+            if backbone is None or not hasattr(backbone, 'get_layer_depth'):
+                raise NotImplementedError(
+                    f'{type(module).__name__} has no backbone with '
+                    '`get_layer_depth` (an mmpretrain ViT) for layer decay')
+
+            def get_layer_depth(name: str, prefix: str = ''):
+                return backbone.get_layer_depth(name, 'backbone.')
+
+        super().add_params(params, module, prefix, get_layer_depth, **kwargs)

@@ -1,0 +1,85 @@
+# Copyright (c) splitmask_mm authors. All rights reserved.
+"""tools/dist_chain.sh: pre-train -> convert -> fine-tune -> evaluate."""
+import os.path as osp
+import subprocess
+import sys
+
+from conftest import ROOT, make_ade20k, python_env
+
+
+def write_chain(tmp_path, data_root):
+    work = tmp_path / 'chain'
+    text = f'''
+data_root = {data_root!r}
+work_dir = {str(work)!r}
+pretrain = dict(
+    config={osp.join(ROOT, 'configs/splitmask/vit-tiny_demo.py')!r},
+    cfg_options={{
+        'train_dataloader.dataset.data_root': data_root,
+        'train_dataloader.dataset.data_prefix': 'images/training',
+        'model.target_generator.vocabulary': work_dir + '/vocabulary.pth',
+        'model.head.num_classes': 32,
+        'train_dataloader.batch_size': 4,
+        'train_dataloader.num_workers': 0,
+        'train_dataloader.persistent_workers': False,
+        'train_cfg.max_iters': 3, 'param_scheduler.0.end': 1,
+        'param_scheduler.1.begin': 1, 'param_scheduler.1.end': 3,
+    }})
+vocabulary_args = ['--size', '32', '--num-patches', '2000',
+                   '--workers', '0']
+convert = dict(img_size=96)
+finetune = dict(
+    config={osp.join(ROOT, 'configs/downstream/upernet_vit-tiny_demo.py')!r},
+    cfg_options={{
+        'train_dataloader.dataset.data_root': data_root,
+        'val_dataloader.dataset.data_root': data_root,
+        'test_dataloader.dataset.data_root': data_root,
+        'train_cfg.max_iters': 4, 'train_cfg.val_interval': 4,
+        'param_scheduler.0.end': 2, 'param_scheduler.1.begin': 2,
+        'param_scheduler.1.end': 4,
+        'train_dataloader.num_workers': 0,
+        'val_dataloader.num_workers': 0, 'test_dataloader.num_workers': 0,
+        'train_dataloader.persistent_workers': False,
+        'val_dataloader.persistent_workers': False,
+        'test_dataloader.persistent_workers': False,
+    }})
+metric = 'mIoU'
+'''
+    path = tmp_path / 'chain.py'
+    path.write_text(text)
+    return str(path), work
+
+
+def run_chain(path):
+    env = python_env()
+    env['PYTHON'] = sys.executable
+    proc = subprocess.run(
+        ['bash', osp.join(ROOT, 'tools', 'dist_chain.sh'), path, '1'],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    return [l for l in proc.stdout.splitlines() if l.startswith('[chain]')]
+
+
+def test_chain_runs_every_stage_then_skips_what_is_done(tmp_path):
+    root = make_ade20k(str(tmp_path), count=8, val_count=3)
+    path, work = write_chain(tmp_path, root)
+    lines = run_chain(path)
+    for name in ('vocabulary', 'pretrain', 'convert', 'finetune',
+                 'evaluate'):
+        assert f'[chain] {name}: running' in lines, lines
+    assert lines[-1].startswith('[chain] final mIoU: ')
+    assert float(lines[-1].split()[3]) >= 0
+    assert (work / 'backbone.pth').is_file()
+    assert (work / 'metrics.json').is_file()
+
+    # interrupted after pre-training: only the later stages run again
+    (work / 'finetune' / 'DONE').unlink()
+    (work / 'metrics.json').unlink()
+    lines = run_chain(path)
+    for name in ('vocabulary', 'pretrain', 'convert'):
+        assert any(l.startswith(f'[chain] {name}: done') for l in lines)
+    assert '[chain] finetune: running' in lines
+    # the fine-tuning stage resumed from its own last checkpoint
+    assert any('--resume' in l for l in lines if 'train.py' in l)
+    assert lines[-1].startswith('[chain] final mIoU: ')

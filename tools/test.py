@@ -1,0 +1,59 @@
+# Copyright (c) splitmask_mm authors. All rights reserved.
+"""Evaluate a fine-tuned model, as mmseg/mmdet/mmpretrain's tools/test.py.
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
+        [--metrics-json FILE] [--cfg-options k=v ...] [--launcher ...]
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+
+from mmengine.config import Config, DictAction  # noqa: I001
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.join(ROOT, 'tools'))
+from train import setup_cpu_distributed  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description='Evaluate a model')
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--work-dir')
+    parser.add_argument('--metrics-json', help='write the metrics here')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
+        './work_dirs', osp.splitext(osp.basename(args.config))[0])
+    # the fine-tuned checkpoint holds every weight: no pre-trained init
+    cfg.model.get('backbone', {}).pop('init_cfg', None)
+    cfg.load_from = args.checkpoint
+    setup_cpu_distributed(cfg)
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
+        Runner.from_cfg(cfg)
+    # CHECKPOINT is a training checkpoint of your own run (mmengine pickles
+    # its message hub into it): read it by full unpickling, as resuming does
+    from splitmask_mm.engine import trusted_local_checkpoints
+    with trusted_local_checkpoints():
+        metrics = runner.test()
+    if args.metrics_json and runner.rank == 0:
+        with open(args.metrics_json, 'w') as f:
+            json.dump({k: float(v) for k, v in metrics.items()}, f, indent=2)
+        print(f'[test] metrics written to {args.metrics_json}')
+
+
+if __name__ == '__main__':
+    main()
