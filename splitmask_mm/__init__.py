@@ -7,4 +7,11 @@ Importing the package registers its modules into mmpretrain's registries
 from .version import __version__
 from . import datasets, engine, models, weights  # noqa: F401 (registers)
 
+try:  # optional downstream library: importing us must not need it
+    import mmdet  # noqa: F401
+except ImportError:
+    pass
+else:
+    from . import det  # noqa: F401
+
 __all__ = ['__version__']

@@ -133,3 +133,48 @@ def python_env():
     env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
     env.setdefault('OMP_NUM_THREADS', '1')
     return env
+
+
+def make_coco(root: str, train: int = 8, val: int = 3) -> str:
+    """COCO on-disk layout: {train,val}2017/*.jpg and
+    annotations/instances_{train,val}2017.json with polygon masks of the
+    rectangles drawn in the images (COCO's 'person' and 'car')."""
+    import json
+
+    import cv2
+    data_root = osp.join(root, 'data', 'coco')
+    os.makedirs(osp.join(data_root, 'annotations'), exist_ok=True)
+    rng = np.random.default_rng(5)
+    ann_id = 1
+    for split, count in (('train2017', train), ('val2017', val)):
+        folder = osp.join(data_root, split)
+        os.makedirs(folder, exist_ok=True)
+        images, anns = [], []
+        for i in range(count):
+            h, w = 120, 160
+            img = np.full((h, w, 3), 90, np.uint8)
+            img_id = i + 1
+            for _ in range(2):
+                x0, y0 = int(rng.integers(0, 100)), int(rng.integers(0, 70))
+                bw, bh = int(rng.integers(20, 55)), int(rng.integers(20, 45))
+                cat = int(rng.integers(0, 2))
+                colour = (40, 200, 40) if cat else (200, 40, 200)
+                cv2.rectangle(img, (x0, y0), (x0 + bw, y0 + bh), colour, -1)
+                anns.append(dict(
+                    id=ann_id, image_id=img_id, category_id=[1, 3][cat],
+                    bbox=[x0, y0, bw, bh], area=bw * bh, iscrowd=0,
+                    segmentation=[[x0, y0, x0 + bw, y0, x0 + bw, y0 + bh,
+                                   x0, y0 + bh]]))
+                ann_id += 1
+            name = f'{img_id:012d}.jpg'
+            cv2.imwrite(osp.join(folder, name), img)
+            images.append(dict(id=img_id, file_name=name, height=h, width=w))
+        # all 80 COCO categories (ids 1..80 here), as models expect them
+        from mmdet.datasets import CocoDataset
+        categories = [dict(id=i + 1, name=name) for i, name in
+                      enumerate(CocoDataset.METAINFO['classes'])]
+        with open(osp.join(data_root, 'annotations',
+                           f'instances_{split}.json'), 'w') as f:
+            json.dump(dict(images=images, annotations=anns,
+                           categories=categories), f)
+    return data_root

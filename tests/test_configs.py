@@ -130,3 +130,19 @@ def test_model_and_pipeline_agree_on_the_grid(registered, path, vocab_8192,
     assert model.neck.decoder_embed.in_features == backbone.embed_dims
     assert model.head.predictor.in_features == \
         model.neck.decoder_embed.out_features
+
+
+SHAPE_KEYS = ('arch', 'patch_size', 'layer_scale_init_value', 'norm_cfg')
+
+
+@pytest.mark.parametrize('path', DOWNSTREAM, ids=osp.basename)
+def test_fine_tuning_backbone_is_the_pre_training_one(path):
+    """One ViT definition (configs/_base_/backbones) for both ends."""
+    name = osp.basename(path)
+    arch = 'vit-tiny_demo' if 'tiny' in name else \
+        'vit-s_ade20k' if 'vit-s' in name else 'vit-b_ade20k'
+    ours = Config.fromfile(
+        osp.join(ROOT, 'configs', 'splitmask', f'{arch}.py')).model.backbone
+    theirs = Config.fromfile(path).model.backbone
+    for key in SHAPE_KEYS:
+        assert theirs[key] == ours[key], key

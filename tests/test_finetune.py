@@ -226,3 +226,71 @@ def test_layer_decay_for_a_model_with_a_vit_backbone(registered):
     for i in range(4):
         assert lr[f'backbone.layers.{i}.attn.qkv.weight'] == 0.5**(4 - i)
     assert lr['decode_head.weight'] == 1.0
+
+
+def test_detection_fine_tuning_from_the_converted_backbone(
+        pretrained, tmp_path):
+    """mmdet Mask R-CNN, ViTDet style, on COCO-layout data: bbox and segm
+    AP from mmdet's COCO evaluator."""
+    from conftest import make_coco
+    code, out = convert(pretrained, tmp_path / 'bb.pth')
+    assert code == 0, out
+    root = make_coco(str(tmp_path))
+    ann = osp.join(root, 'annotations', 'instances_val2017.json')
+    code, out = run([
+        sys.executable, osp.join(ROOT, 'tools', 'train.py'),
+        osp.join(ROOT, 'configs', 'downstream', 'maskrcnn_vit-tiny_demo.py'),
+        '--work-dir', str(tmp_path / 'det'), '--cfg-options',
+        f'model.backbone.init_cfg.checkpoint={tmp_path / "bb.pth"}',
+        f'train_dataloader.dataset.data_root={root}/',
+        f'val_dataloader.dataset.data_root={root}/',
+        f'test_dataloader.dataset.data_root={root}/',
+        f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}',
+        'train_cfg.max_iters=3', 'train_cfg.val_interval=3',
+        'param_scheduler.0.end=1', 'param_scheduler.1.end=3',
+        'param_scheduler.1.milestones=[2]',
+        # 3 iterations leave every score near 1/81: keep them all so that
+        # the evaluator has detections to score
+        'model.test_cfg.rcnn.score_thr=0.0',
+        'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
+        'test_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'val_dataloader.persistent_workers=False',
+        'test_dataloader.persistent_workers=False',
+        'default_hooks.logger.interval=1'
+    ])
+    assert code == 0, out[-4000:]
+    assert 'Loaded 62 tensors into WindowedViT' in out
+    assert 'coco/bbox_mAP:' in out and 'coco/segm_mAP:' in out
+
+
+def test_window_attention_stays_inside_windows(registered):
+    import splitmask_mm.det  # noqa: F401
+    from mmdet.registry import MODELS
+    from mmpretrain.models import VisionTransformer
+    cfg = dict(type='mmdet.WindowedViT', arch=TINY_ARCH, img_size=64,
+               patch_size=16, window_size=2, out_indices=[3],
+               final_norm=False)
+    torch.manual_seed(0)
+    local = MODELS.build(dict(cfg, global_attn_indexes=()))
+    local.eval()  # BaseBackbone.train() returns None: no chaining
+    x = torch.randn(1, 3, 64, 64)
+    x2 = x.clone()
+    x2[..., :32, :32] = torch.randn(1, 3, 32, 32)  # top-left 2x2 window
+    with torch.no_grad():
+        a, b = local(x)[0], local(x2)[0]
+    changed = (a - b).abs().amax(dim=1)[0] > 1e-6
+    assert changed[:2, :2].all() and not changed[2:].any() \
+        and not changed[:, 2:].any()
+    # all-global blocks, no class token: a plain ViT without one
+    glob = MODELS.build(dict(cfg, global_attn_indexes=(0, 1, 2, 3)))
+    plain = VisionTransformer(arch=TINY_ARCH, img_size=64, patch_size=16,
+                              out_indices=[3], out_type='featmap',
+                              final_norm=False, with_cls_token=False)
+    glob.eval(), plain.eval()
+    plain.load_state_dict(
+        {k: v for k, v in glob.state_dict().items() if k != 'cls_token'},
+        strict=True)
+    with torch.no_grad():
+        torch.testing.assert_close(glob(x)[0], plain(x)[0], rtol=1e-5,
+                                   atol=1e-5)

@@ -9,7 +9,10 @@
 #       pretrained=work_dirs/vit-b_custom/backbone.pth num_classes=196 ...
 # (see README: pretrained / num_classes / data_root are the values to set;
 # with --cfg-options set the fields that use them, as README shows)
-_base_ = ['mmpretrain::_base_/default_runtime.py']
+_base_ = [
+    'mmpretrain::_base_/default_runtime.py',
+    '../_base_/backbones/vit-b_p16.py',
+]
 custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
 pretrained = 'work_dirs/vit-b_custom/backbone.pth'  # tools/convert_checkpoint.py
@@ -27,12 +30,8 @@ model = dict(
     type='ImageClassifier',
     backbone=dict(
         type='VisionTransformer',
-        arch='b',
         img_size=img_size,
-        patch_size=16,
         drop_path_rate=0.1,
-        layer_scale_init_value=0.1,
-        norm_cfg=dict(type='LN', eps=1e-6),
         out_type='avg_featmap',
         # strict: every pre-trained key must land; only the pooling norm
         # (ln2) is new
@@ -40,12 +39,13 @@ model = dict(
             type='StrictPretrained',
             checkpoint=pretrained,
             prefix='backbone.',
-            allow_missing=['ln2.*'])),
+            allow_missing=['ln2.*']),
+        **_base_.vit_b),
     neck=None,
     head=dict(
         type='LinearClsHead',
         num_classes=num_classes,
-        in_channels=768,
+        in_channels=_base_.vit_b_dims,
         loss=dict(
             type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
         init_cfg=[dict(type='TruncNormal', layer='Linear', std=0.02)]),

@@ -1,23 +1,19 @@
 # Classification fine-tuning of the tiny demo backbone
 # (configs/splitmask/vit-tiny_demo.py): the ViT-B recipe of
 # cls_vit-b_folder.py at CPU scale (96px, 4 layers, width 192).
-_base_ = ['./cls_vit-b_folder.py']
+_base_ = ['./cls_vit-b_folder.py', '../_base_/backbones/vit-tiny_p16.py']
 custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
 pretrained = 'work_dirs/vit-tiny_demo/backbone.pth'
 img_size = 96
 model = dict(
     backbone=dict(
-        arch=dict(
-            _delete_=True,  # a custom shape replaces the arch name 'b'
-            embed_dims=192,
-            num_layers=4,
-            num_heads=3,
-            feedforward_channels=768),
+        # a custom shape replaces the arch name 'b'
+        arch=dict(_delete_=True, **_base_.vit_tiny_arch),
         img_size=img_size,
         drop_path_rate=0.0,
         init_cfg=dict(checkpoint=pretrained)),
-    head=dict(in_channels=192))
+    head=dict(in_channels=_base_.vit_tiny_dims))
 train_dataloader = dict(
     batch_size=16,
     num_workers=2,

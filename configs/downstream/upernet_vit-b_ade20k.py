@@ -9,12 +9,13 @@ _base_ = [
     'mmseg::_base_/datasets/ade20k.py',
     'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_160k.py',
+    '../_base_/backbones/vit-b_p16.py',
 ]
 custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
 pretrained = 'work_dirs/vit-b_ade20k/backbone.pth'  # tools/convert_checkpoint.py
 crop_size = (512, 512)
-embed_dims = 768
+embed_dims = _base_.vit_b_dims
 
 data_preprocessor = dict(
     type='SegDataPreProcessor',
@@ -31,12 +32,8 @@ model = dict(
         # the pre-training backbone (SplitMaskViT is this class plus the
         # split forward): the same keys, nothing renamed
         type='mmpretrain.VisionTransformer',
-        arch='b',
         img_size=crop_size[0],
-        patch_size=16,
         drop_path_rate=0.1,
-        layer_scale_init_value=0.1,
-        norm_cfg=dict(type='LN', eps=1e-6),
         out_type='featmap',
         out_indices=[3, 5, 7, 11],
         final_norm=False,
@@ -46,7 +43,8 @@ model = dict(
             type='StrictPretrained',
             checkpoint=pretrained,
             prefix='backbone.',
-            allow_unexpected=['ln1.*'])),
+            allow_unexpected=['ln1.*']),
+        **_base_.vit_b),
     neck=dict(
         type='Feature2Pyramid',
         embed_dim=embed_dims,

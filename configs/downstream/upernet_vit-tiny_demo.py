@@ -1,7 +1,7 @@
 # UperNet on ADE20K-layout data at CPU scale, for the demo's backbone
 # (configs/splitmask/vit-tiny_demo.py: 4 layers, width 192): 96px crops,
 # plain BN (one process), whole-image inference on 96px-high images.
-_base_ = ['./upernet_vit-b_ade20k.py']
+_base_ = ['./upernet_vit-b_ade20k.py', '../_base_/backbones/vit-tiny_p16.py']
 custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
 pretrained = 'work_dirs/vit-tiny_demo/backbone.pth'
@@ -9,12 +9,8 @@ crop_size = (96, 96)
 model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(
-        arch=dict(
-            _delete_=True,  # a custom shape replaces the arch name 'b'
-            embed_dims=192,
-            num_layers=4,
-            num_heads=3,
-            feedforward_channels=768),
+        # a custom shape replaces the arch name 'b'
+        arch=dict(_delete_=True, **_base_.vit_tiny_arch),
         img_size=crop_size[0],
         drop_path_rate=0.0,
         out_indices=[0, 1, 2, 3],

@@ -6,6 +6,7 @@
 #       train_dataloader.dataset.data_root=/path/to/images \
 #       model.target_generator.vocabulary=work_dirs/vocabularies/my_images_p16_k8192.pth
 _base_ = [
+    '../_base_/backbones/vit-b_p16.py',
     '../_base_/models/splitmask_vit-b_p16.py',
     '../_base_/datasets/custom_pretrain.py',
     '../_base_/schedules/splitmask_adamw.py',
@@ -16,6 +17,7 @@ custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 # Targets: a patch vocabulary of 8192 entries built from the folder itself.
 vocabulary = 'work_dirs/vocabularies/custom_p16_k8192.pth'
 model = dict(
+    backbone=dict(**_base_.vit_b),
     target_generator=dict(
         type='PatchVocabularyTokenizer', vocabulary=vocabulary,
         patch_size=16))

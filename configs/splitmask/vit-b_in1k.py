@@ -1,6 +1,7 @@
 # SplitMask ViT-B/16 pre-training on the ImageNet-1k training images (1,281,167, labels unused).
 #   tools/dist_train.sh configs/splitmask/vit-b_in1k.py 8
 _base_ = [
+    '../_base_/backbones/vit-b_p16.py',
     '../_base_/models/splitmask_vit-b_p16.py',
     '../_base_/datasets/in1k_pretrain.py',
     '../_base_/schedules/splitmask_adamw.py',
@@ -14,6 +15,7 @@ custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 # (vit-b_in1k_dalle.py uses BEiT's DALL-E tokenizer instead.)
 vocabulary = 'work_dirs/vocabularies/in1k_p16_k8192.pth'
 model = dict(
+    backbone=dict(**_base_.vit_b),
     target_generator=dict(
         type='PatchVocabularyTokenizer', vocabulary=vocabulary,
         patch_size=16))

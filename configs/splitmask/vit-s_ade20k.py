@@ -1,12 +1,10 @@
 # SplitMask ViT-S/16: the ViT-B/16 recipe with a small encoder and decoder.
 #   tools/dist_train.sh configs/splitmask/vit-s_ade20k.py 8
-_base_ = ['./vit-b_ade20k.py']
+_base_ = ['./vit-b_ade20k.py', '../_base_/backbones/vit-s_p16.py']
 custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
 model = dict(
-    # ViT-S/16 is DeiT-S's shape (width 384, 12 layers, 6 heads); mmpretrain's
-    # arch 's' is the older width-768, 8-layer ViT.
-    backbone=dict(arch='deit-s'),
+    backbone=dict(**_base_.vit_s),
     # Decoder width 256 for ViT-S (ours; 512 for ViT-B).
-    neck=dict(in_channels=384, embed_dims=256, num_heads=8),
+    neck=dict(in_channels=_base_.vit_s_dims, embed_dims=256, num_heads=8),
     head=dict(in_channels=256))

@@ -6,6 +6,7 @@
 #   python tools/demo.py   (writes the images, builds a 512-entry patch
 #                           vocabulary from them, then trains this)
 _base_ = [
+    '../_base_/backbones/vit-tiny_p16.py',
     '../_base_/schedules/splitmask_adamw.py',
     '../_base_/splitmask_runtime.py',
 ]
@@ -26,24 +27,18 @@ model = dict(
         to_rgb=True),
     backbone=dict(
         type='SplitMaskViT',
-        arch=dict(
-            embed_dims=192,
-            num_layers=4,
-            num_heads=3,
-            feedforward_channels=768),
         img_size=img_size,
-        patch_size=patch_size,
         drop_path_rate=0.0,
-        layer_scale_init_value=0.1,
         fixed_pos_embed=True,
         init_cfg=[
             dict(type='TruncNormal', std=0.02, layer='Linear'),
             dict(type='Constant', layer='LayerNorm', val=1.0, bias=0.0)
-        ]),
+        ],
+        **_base_.vit_tiny),
     neck=dict(
         type='SplitMaskDecoder',
         num_patches=grid * grid,
-        in_channels=192,
+        in_channels=_base_.vit_tiny_dims,
         embed_dims=128,
         depth=2,
         num_heads=4),

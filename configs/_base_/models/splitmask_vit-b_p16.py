@@ -1,5 +1,7 @@
-# SplitMask with a ViT-B/16 encoder at 224px (14x14 patch grid). The target
-# generator is set by each config (it names the data set's vocabulary).
+# SplitMask at 224px (14x14 patch grid), decoder and head sized for ViT-B/16.
+# Each config adds the ViT shape (configs/_base_/backbones/, shared with the
+# fine-tuning configs) and the target generator (it names the data set's
+# vocabulary).
 model = dict(
     type='SplitMask',
     data_preprocessor=dict(
@@ -9,11 +11,8 @@ model = dict(
         to_rgb=True),
     backbone=dict(
         type='SplitMaskViT',
-        arch='b',
         img_size=224,
-        patch_size=16,
         drop_path_rate=0.1,
-        layer_scale_init_value=0.1,
         fixed_pos_embed=True,
         init_cfg=[
             dict(type='TruncNormal', std=0.02, layer='Linear'),
