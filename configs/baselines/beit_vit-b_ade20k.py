@@ -3,65 +3,21 @@
 # same patch-vocabulary targets (no external weights). BEiT's masking: 75 of
 # 196 patches in blocks. For DALL-E targets, see beit_vit-b_ade20k_dalle.py.
 #   tools/dist_train.sh configs/baselines/beit_vit-b_ade20k.py 8
-_base_ = ['../splitmask/vit-b_ade20k.py']
+_base_ = [
+    '../splitmask/vit-b_ade20k.py',
+    '../_base_/models/beit_vit-b_p16.py',
+]
 custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
 model = dict(
     _delete_=True,  # another algorithm replaces SplitMask's model entirely
-    type='BEiT',
-    # BEiT tokenizes a second view; here it is the same crop, normalised
-    # as the vocabulary was built.
-    data_preprocessor=dict(
-        type='TwoNormDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        second_mean=[123.675, 116.28, 103.53],
-        second_std=[58.395, 57.12, 57.375],
-        to_rgb=True),
-    backbone=dict(
-        type='BEiTPretrainViT',
-        arch='base',
-        patch_size=16,
-        drop_path_rate=0.1,
-        final_norm=True,
-        out_type='raw',
-        layer_scale_init_value=0.1,
-        init_cfg=[
-            dict(type='TruncNormal', std=0.02, layer='Linear'),
-            dict(type='TruncNormal', std=0.02, layer='Conv2d'),
-            dict(type='Constant', layer='LayerNorm', val=1.0, bias=0.0)
-        ]),
-    neck=None,
-    head=dict(
-        type='BEiTV1Head',
-        embed_dims=768,
-        num_embed=8192,
-        loss=dict(type='CrossEntropyLoss')),
     # BEiTV1Head takes codebook logits, as DALL-E gives them.
     target_generator=dict(
         type='PatchVocabularyTokenizer',
         vocabulary=_base_.vocabulary,
         patch_size=16,
-        output='logits'))
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(
-        type='RandomResizedCropAndInterpolationWithTwoPic',
-        size=224,
-        second_size=224,
-        interpolation='bicubic',
-        second_interpolation='bicubic',
-        scale=(0.2, 1.0)),
-    dict(
-        type='BEiTMaskGenerator',
-        input_size=(14, 14),
-        num_masking_patches=75,
-        max_num_patches=None,
-        min_num_patches=16),
-    dict(type='PackInputs'),
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+        output='logits'),
+    **_base_.beit_model)
+train_dataloader = dict(dataset=dict(pipeline=_base_.beit_pipeline))
 # as mmpretrain's BEiT config
 find_unused_parameters = True

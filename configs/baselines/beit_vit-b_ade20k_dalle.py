@@ -3,43 +3,23 @@
 # ../splitmask/vit-b_ade20k.py. DALL-E's encoder weights are the user's to
 # download into checkpoints/dalle_encoder.pth (see README).
 # The same model and pipeline work on top of vit-b_coco.py / vit-b_custom.py.
-_base_ = ['../splitmask/vit-b_ade20k.py']
+_base_ = [
+    '../splitmask/vit-b_ade20k.py',
+    '../_base_/models/beit_vit-b_p16.py',
+]
 custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
 model = dict(
     _delete_=True,  # another algorithm replaces SplitMask's model entirely
-    type='BEiT',
-    # DALL-E tokenizes a 112px second view in its own pixel range
-    data_preprocessor=dict(
-        type='TwoNormDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        second_mean=[-31.875, -31.875, -31.875],
-        second_std=[318.75, 318.75, 318.75],
-        to_rgb=True),
-    backbone=dict(
-        type='BEiTPretrainViT',
-        arch='base',
-        patch_size=16,
-        drop_path_rate=0.1,
-        final_norm=True,
-        out_type='raw',
-        layer_scale_init_value=0.1,
-        init_cfg=[
-            dict(type='TruncNormal', std=0.02, layer='Linear'),
-            dict(type='TruncNormal', std=0.02, layer='Conv2d'),
-            dict(type='Constant', layer='LayerNorm', val=1.0, bias=0.0)
-        ]),
-    neck=None,
-    head=dict(
-        type='BEiTV1Head',
-        embed_dims=768,
-        num_embed=8192,
-        loss=dict(type='CrossEntropyLoss')),
     target_generator=dict(
         type='DALL-E',
         init_cfg=dict(
-            type='Pretrained', checkpoint='checkpoints/dalle_encoder.pth')))
+            type='Pretrained', checkpoint='checkpoints/dalle_encoder.pth')),
+    **_base_.beit_model)
+# DALL-E tokenizes a 112px second view in its own pixel range
+model['data_preprocessor'].update(
+    second_mean=[-31.875, -31.875, -31.875],
+    second_std=[318.75, 318.75, 318.75])
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
