@@ -228,10 +228,10 @@ def convert(checkpoint_path: str,
     for ``init_cfg=dict(type='StrictPretrained', prefix='backbone.')`` in
     mmpretrain/mmseg/mmdet; ``fmt='timm'`` writes timm's key layout.
     """
-    from .engine.runner import _load_trusted_local
+    from .engine.runner import load_trusted_checkpoint
     # A training checkpoint pickles mmengine objects: it can only be read
     # by full unpickling, so convert only checkpoints your own runs wrote.
-    checkpoint = _load_trusted_local(checkpoint_path, map_location='cpu')
+    checkpoint = load_trusted_checkpoint(checkpoint_path, map_location='cpu')
     backbone = extract_backbone(checkpoint)
     shape = vit_shape(backbone)
     messages = [

@@ -8,15 +8,13 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 
-from mmengine.config import Config, DictAction  # noqa: I001
+from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(ROOT, 'tools'))
-from train import setup_cpu_distributed  # noqa: E402
+from splitmask_mm.engine import (setup_cpu_distributed,
+                                 trusted_local_checkpoints)
 
 
 def main():
@@ -46,7 +44,6 @@ def main():
         Runner.from_cfg(cfg)
     # CHECKPOINT is a training checkpoint of your own run (mmengine pickles
     # its message hub into it): read it by full unpickling, as resuming does
-    from splitmask_mm.engine import trusted_local_checkpoints
     with trusted_local_checkpoints():
         metrics = runner.test()
     if args.metrics_json and runner.rank == 0:

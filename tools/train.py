@@ -11,10 +11,11 @@ import os
 import os.path as osp
 
 import torch
-import torch.distributed as dist
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+
+from splitmask_mm.engine import setup_cpu_distributed
 
 
 def parse_args():
@@ -83,28 +84,6 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     return cfg
-
-
-def setup_cpu_distributed(cfg: Config) -> None:
-    """Distributed training without a GPU.
-
-    mmengine's pytorch launcher calls ``torch.cuda.set_device`` and DDP gets
-    ``device_ids=[local_rank]``; both fail on CPU. So the gloo process group
-    is initialised here (the Runner then skips its own init) and DDP is
-    built with ``device_ids=None``.
-    """
-    if cfg.launcher == 'none' or torch.cuda.is_available():
-        return
-    if cfg.launcher != 'pytorch':
-        raise SystemExit(f'--launcher {cfg.launcher} without a GPU is not '
-                         'supported; use --launcher pytorch (torchrun).')
-    if not dist.is_initialized():
-        dist.init_process_group(backend='gloo')
-    cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
-    wrapper = cfg.get('model_wrapper_cfg', None) or dict(
-        type='MMDistributedDataParallel')
-    wrapper['device_ids'] = None
-    cfg.model_wrapper_cfg = wrapper
 
 
 def main():

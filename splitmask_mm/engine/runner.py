@@ -8,11 +8,12 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import CheckpointLoader, Runner
 
 
-def _load_trusted_local(filename: str, map_location=None):
+def load_trusted_checkpoint(filename: str, map_location=None):
+    """Fully unpickle a local checkpoint: only for files your own runs wrote
+    (mmengine pickles its message hub into them)."""
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'Checkpoint {filename} can not be found.')
-    # Full unpickling: only ever installed by trusted_local_checkpoints().
     return torch.load(filename, map_location=map_location, weights_only=False)
 
 
@@ -29,7 +30,7 @@ def trusted_local_checkpoints() -> Iterator[None]:
     """
     schemes = CheckpointLoader._schemes
     original = schemes['']
-    schemes[''] = _load_trusted_local
+    schemes[''] = load_trusted_checkpoint
     try:
         yield
     finally:
