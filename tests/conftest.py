@@ -1,6 +1,7 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
 import os
 import os.path as osp
+import subprocess
 import sys
 
 import numpy as np
@@ -178,3 +179,26 @@ def make_coco(root: str, train: int = 8, val: int = 3) -> str:
             json.dump(dict(images=images, annotations=anns,
                            categories=categories), f)
     return data_root
+
+
+@pytest.fixture(scope='session')
+def pretrained(tmp_path_factory):
+    """A real SplitMask checkpoint: 3 iterations of the demo config."""
+    tmp = tmp_path_factory.mktemp('pretrain')
+    data_root = make_ade20k(str(tmp), count=8)
+    vocab = make_random_vocabulary(tmp / 'v.pth', 512)
+    proc = subprocess.run([
+        sys.executable, osp.join(ROOT, 'tools', 'train.py'), DEMO_CONFIG,
+        '--work-dir', str(tmp / 'work'), '--cfg-options',
+        f'train_dataloader.dataset.data_root={data_root}',
+        'train_dataloader.dataset.data_prefix=images/training',
+        f'model.target_generator.vocabulary={vocab}',
+        'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False', 'train_cfg.max_iters=3',
+        'param_scheduler.0.end=1', 'param_scheduler.1.begin=1',
+        'param_scheduler.1.end=3', 'default_hooks.checkpoint.interval=3',
+        'default_hooks.logger.interval=1'
+    ], cwd=ROOT, env=python_env(), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    return str(tmp / 'work' / 'iter_3.pth')

@@ -146,3 +146,20 @@ def test_fine_tuning_backbone_is_the_pre_training_one(path):
     theirs = Config.fromfile(path).model.backbone
     for key in SHAPE_KEYS:
         assert theirs[key] == ours[key], key
+
+
+def test_model_index_lists_every_config_and_the_papers_numbers():
+    from modelindex.load_model_index import load
+    index = load(osp.join(ROOT, 'model-index.yml'))
+    named = {osp.normpath(osp.join(ROOT, m.config.filepath
+                                   if hasattr(m.config, 'filepath')
+                                   else m.config))
+             for m in index.models}
+    assert named == {osp.normpath(c) for c in CONFIGS}
+    for path in named:
+        Config.fromfile(path)
+    coco = [m for m in index.models if m.name == 'splitmask_vit-b-p16_coco']
+    metrics = {k: v for r in coco[0].results.data for k, v in
+               r.metrics.items()}
+    assert metrics['box AP (paper, Mask R-CNN, COCO-only pre-training)'] \
+        == 46.8

@@ -22,27 +22,6 @@ def run(cmd, timeout=600):
     return proc.returncode, proc.stdout
 
 
-@pytest.fixture(scope='session')
-def pretrained(tmp_path_factory):
-    """A real SplitMask checkpoint: 3 iterations of the demo config."""
-    tmp = tmp_path_factory.mktemp('pretrain')
-    data_root = make_ade20k(str(tmp), count=8)
-    vocab = make_random_vocabulary(tmp / 'v.pth', 512)
-    code, out = run([
-        sys.executable, osp.join(ROOT, 'tools', 'train.py'), DEMO_CONFIG,
-        '--work-dir', str(tmp / 'work'), '--cfg-options',
-        f'train_dataloader.dataset.data_root={data_root}',
-        'train_dataloader.dataset.data_prefix=images/training',
-        f'model.target_generator.vocabulary={vocab}',
-        'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=False', 'train_cfg.max_iters=3',
-        'param_scheduler.0.end=1', 'param_scheduler.1.begin=1',
-        'param_scheduler.1.end=3', 'default_hooks.checkpoint.interval=3'
-    ])
-    assert code == 0, out[-3000:]
-    return str(tmp / 'work' / 'iter_3.pth')
-
-
 def convert(pretrained, out, *extra):
     return run([sys.executable, osp.join(ROOT, 'tools',
                                          'convert_checkpoint.py'),

@@ -34,6 +34,10 @@ def parse_args():
         action='store_true',
         help='mixed precision training (AmpOptimWrapper; needs a GPU)')
     parser.add_argument(
+        '--tensorboard',
+        action='store_true',
+        help='also log scalars to TensorBoard (WORK_DIR/<time>/vis_data)')
+    parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
         help='scale the lr by the actual total batch size')
@@ -80,6 +84,11 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
+
+    if args.tensorboard:
+        backends = cfg.visualizer.setdefault('vis_backends', [])
+        if not any(b['type'] == 'TensorboardVisBackend' for b in backends):
+            backends.append(dict(type='TensorboardVisBackend'))
 
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)

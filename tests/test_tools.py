@@ -1,0 +1,81 @@
+# Copyright (c) splitmask_mm authors. All rights reserved.
+"""tools/visualize_split.py, tools/plot_logs.py, train.py --tensorboard."""
+import importlib.util
+import os.path as osp
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+
+from conftest import DEMO_CONFIG, ROOT, python_env, write_images
+
+
+def run(cmd):
+    proc = subprocess.run(cmd, cwd=ROOT, env=python_env(), timeout=300,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    return proc.stdout
+
+
+def test_visualize_split_draws_both_halves_and_their_inpainting(
+        pretrained, tmp_path):
+    vocab = osp.join(osp.dirname(osp.dirname(pretrained)), 'v.pth')
+    images = write_images(str(tmp_path / 'in'), 1, size=(150, 200))
+    grey = str(tmp_path / 'in' / 'grey.png')
+    cv2.imwrite(grey, cv2.imread(images[0], cv2.IMREAD_GRAYSCALE))
+    out = run([
+        sys.executable, osp.join(ROOT, 'tools', 'visualize_split.py'),
+        DEMO_CONFIG, pretrained, images[0], grey, '--out',
+        str(tmp_path / 'vis'), '--cfg-options',
+        f'model.target_generator.vocabulary={vocab}'
+    ])
+    assert 'wrote 2 picture(s)' in out
+    for name in ('img_0000_split.png', 'grey_split.png'):
+        sheet = cv2.imread(str(tmp_path / 'vis' / name))
+        assert sheet.shape == (96 + 20, 5 * 96, 3)
+        panels = [sheet[20:, i * 96:(i + 1) * 96].astype(int)
+                  for i in range(5)]
+        image, subset_a, subset_b, b_from_a, a_from_b = panels
+        cells = [(y, x) for y in range(0, 96, 16) for x in range(0, 96, 16)]
+
+        def same(a, b, y, x):
+            return np.abs(a[y:y + 16, x:x + 16] -
+                          b[y:y + 16, x:x + 16]).max() <= 1
+        in_a = [c for c in cells if same(subset_a, image, *c)]
+        in_b = [c for c in cells if same(subset_b, image, *c)]
+        # the two subsets split the 36 cells in halves, disjointly
+        assert len(in_a) == len(in_b) == 18 and not set(in_a) & set(in_b)
+        # each inpainting keeps its own half as it is
+        assert all(same(b_from_a, image, *c) for c in in_a)
+        assert all(same(a_from_b, image, *c) for c in in_b)
+
+
+def test_plot_logs_plots_a_real_run(pretrained, tmp_path):
+    import shutil
+    work_dir = osp.dirname(pretrained)
+    second = str(tmp_path / 'second_run')  # a copy stands for another run
+    shutil.copytree(work_dir, second,
+                    ignore=shutil.ignore_patterns('*.pth'))
+    out = run([
+        sys.executable, osp.join(ROOT, 'tools', 'plot_logs.py'), work_dir,
+        second, '--keys', 'loss', 'loss_mim', 'loss_match', '--out',
+        str(tmp_path / 'curves.png')
+    ])
+    # two runs of 3 logged iterations each
+    assert "{'loss': 6, 'loss_mim': 6, 'loss_match': 6}" in out
+    png = cv2.imread(str(tmp_path / 'curves.png'))
+    assert png is not None and png.shape[1] > png.shape[0]
+
+
+def test_tensorboard_switch_adds_the_backend():
+    spec = importlib.util.spec_from_file_location(
+        'train_tool', osp.join(ROOT, 'tools', 'train.py'))
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    from mmengine.config import Config
+    sys.argv = ['train.py', DEMO_CONFIG, '--tensorboard']
+    cfg = train.merge_args(Config.fromfile(DEMO_CONFIG), train.parse_args())
+    types = [b['type'] for b in cfg.visualizer.vis_backends]
+    assert types == ['LocalVisBackend', 'TensorboardVisBackend']
