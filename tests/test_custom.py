@@ -28,7 +28,9 @@ def mixed_folder(root, count):
     return root
 
 
-def build_loop(tmp_path, data_root, batch, **train_cfg):
+def build_loop(tmp_path, data_root, batch, param_scheduler=None,
+               **train_cfg):
+    """The custom config's train loop, built as Runner.train() builds it."""
     import splitmask_mm  # noqa: F401
     from mmengine.runner import Runner
     cfg = Config.fromfile(CUSTOM)
@@ -38,6 +40,8 @@ def build_loop(tmp_path, data_root, batch, **train_cfg):
     cfg.train_dataloader.num_workers = 0
     cfg.train_dataloader.persistent_workers = False
     cfg.train_cfg.update(train_cfg)
+    if param_scheduler is not None:
+        cfg.param_scheduler = param_scheduler
     # the schedule does not need the model: a tiny stand-in
     cfg.model = dict(type='mmpretrain.MAE',
                      backbone=dict(type='MAEViT', arch='deit-tiny'),
@@ -76,22 +80,9 @@ def test_schedule_below_the_cap_keeps_the_reference_budget(tmp_path):
 
 def test_loop_refuses_a_config_with_its_own_lr_schedule(tmp_path):
     root = mixed_folder(str(tmp_path / 'imgs'), 6)
-    import splitmask_mm  # noqa: F401
-    from mmengine.runner import Runner
-    cfg = Config.fromfile(CUSTOM)
-    cfg.work_dir = str(tmp_path / 'work')
-    cfg.train_dataloader.dataset.data_root = root
-    cfg.train_dataloader.num_workers = 0
-    cfg.train_dataloader.persistent_workers = False
-    cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0)]
-    cfg.model = dict(type='mmpretrain.MAE',
-                     backbone=dict(type='MAEViT', arch='deit-tiny'),
-                     neck=dict(type='MAEPretrainDecoder', embed_dim=192),
-                     head=dict(type='MAEPretrainHead', loss=dict(
-                         type='PixelReconstructionLoss', criterion='L2')))
-    runner = Runner.from_cfg(cfg)
     with pytest.raises(ValueError, match='remove param_scheduler'):
-        runner.build_train_loop(cfg.train_cfg)
+        build_loop(tmp_path, root, batch=2,
+                   param_scheduler=[dict(type='ConstantLR', factor=1.0)])
 
 
 def train(config, tmp_path, data_root, *options):
