@@ -114,3 +114,44 @@ def test_demo_runs_end_to_end(tmp_path):
     assert 'wrote 512 entries' in out  # the vocabulary is built first
     assert (tmp_path / 'data' / 'vocabulary_p16_k512.pth').is_file()
     assert (tmp_path / 'demo' / 'iter_20.pth').is_file()
+
+
+def test_resume_skips_a_truncated_checkpoint(ade20k_root, tmp_path,
+                                             demo_vocab):
+    work_dir = tmp_path / 'work'
+    run(train_cmd(work_dir, ade20k_root, 4, vocabulary=demo_vocab))
+    newest = work_dir / 'iter_4.pth'
+    newest.write_bytes(newest.read_bytes()[:1000])  # as if killed mid-write
+    out = run(train_cmd(work_dir, ade20k_root, 6, '--resume',
+                        vocabulary=demo_vocab))
+    assert f'Checkpoint {newest} cannot be read' in out
+    assert 'iter_2.pth, the newest readable checkpoint' in out
+    assert 'Iter(train) [3/6]' in out and 'Iter(train) [6/6]' in out
+
+
+def test_checkpoint_write_is_atomic(tmp_path):
+    """A process dying inside torch.save leaves no file under the final
+    name: only a temporary one that resume never looks at."""
+    import mmengine.runner.runner as mmengine_runner
+    from splitmask_mm.engine.runner import atomic_checkpoint_writes
+    target = tmp_path / 'iter_8.pth'
+
+    def dies_half_way(checkpoint, filename, *args, **kwargs):
+        with open(filename, 'wb') as f:
+            f.write(b'half a checkpoint')
+        raise KeyboardInterrupt  # stands for SIGKILL during the write
+
+    original = mmengine_runner.save_checkpoint
+    mmengine_runner.save_checkpoint = dies_half_way
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with atomic_checkpoint_writes():
+                mmengine_runner.save_checkpoint({}, str(target))
+    finally:
+        mmengine_runner.save_checkpoint = original
+    assert not target.exists()
+    assert [p.name for p in tmp_path.iterdir()][0].startswith('iter_8.pth.tmp')
+    # and a complete write lands under the final name
+    with atomic_checkpoint_writes():
+        mmengine_runner.save_checkpoint({'meta': {}}, str(target))
+    assert torch.load(target, weights_only=False) == {'meta': {}}

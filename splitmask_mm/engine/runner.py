@@ -1,8 +1,12 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
+import glob
+import os
 import os.path as osp
+import re
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, List
 
+import mmengine.runner.runner as mmengine_runner
 import torch
 from mmengine.registry import RUNNERS
 from mmengine.runner import CheckpointLoader, Runner
@@ -37,13 +41,79 @@ def trusted_local_checkpoints() -> Iterator[None]:
         schemes[''] = original
 
 
+@contextmanager
+def atomic_checkpoint_writes() -> Iterator[None]:
+    """Inside this block, mmengine's Runner writes checkpoints atomically.
+
+    mmengine writes ``iter_N.pth`` in place: a process killed while saving
+    leaves a truncated file under the final name. Here the file is written
+    under a temporary name and renamed when complete (a rename is atomic on
+    one file system), so a checkpoint file is either whole or absent.
+    """
+    original = mmengine_runner.save_checkpoint
+
+    def save_atomically(checkpoint, filename, *args, **kwargs):
+        if '://' in str(filename):  # remote storage: as mmengine does
+            return original(checkpoint, filename, *args, **kwargs)
+        tmp = f'{filename}.tmp{os.getpid()}'
+        original(checkpoint, tmp, *args, **kwargs)
+        os.replace(tmp, filename)
+
+    mmengine_runner.save_checkpoint = save_atomically
+    try:
+        yield
+    finally:
+        mmengine_runner.save_checkpoint = original
+
+
+def older_checkpoints(filename: str) -> List[str]:
+    """``iter_*.pth`` / ``epoch_*.pth`` beside ``filename``, newest first,
+    without ``filename`` itself."""
+    def number(path: str) -> int:
+        match = re.search(r'(\d+)\.pth$', path)
+        return int(match.group(1)) if match else -1
+    folder = osp.dirname(osp.abspath(filename))
+    found = glob.glob(osp.join(folder, 'iter_*.pth')) + glob.glob(
+        osp.join(folder, 'epoch_*.pth'))
+    return sorted((p for p in found
+                   if osp.abspath(p) != osp.abspath(filename)),
+                  key=number, reverse=True)
+
+
 @RUNNERS.register_module()
 class SplitMaskRunner(Runner):
-    """mmengine's ``Runner`` that can resume its own checkpoints on
-    torch >= 2.6 without disabling safe loading elsewhere."""
+    """mmengine's ``Runner`` with safe checkpoint handling.
+
+    - resumes its own checkpoints on torch >= 2.6 without disabling safe
+      loading elsewhere;
+    - writes checkpoints atomically (write, then rename);
+    - if the checkpoint to resume from cannot be read (truncated, corrupt),
+      resumes from the newest readable one beside it and says which.
+    """
+
+    def save_checkpoint(self, *args, **kwargs) -> None:
+        with atomic_checkpoint_writes():
+            super().save_checkpoint(*args, **kwargs)
 
     def resume(self, filename: str, *args, **kwargs) -> None:
         """Resume from a checkpoint of this run (trusted loading)."""
-        self.logger.info(f'Resuming from {filename}')
-        with trusted_local_checkpoints():
-            super().resume(filename, *args, **kwargs)
+        for candidate in [filename] + older_checkpoints(filename):
+            try:
+                load_trusted_checkpoint(candidate, map_location='cpu')
+            except Exception as e:  # unreadable: try the next older one
+                self.logger.warning(
+                    f'Checkpoint {candidate} cannot be read '
+                    f'({type(e).__name__}: {str(e)[:120]}); trying an '
+                    'older one.')
+                continue
+            if candidate != filename:
+                self.logger.warning(
+                    f'Resuming from {candidate}, the newest readable '
+                    f'checkpoint, instead of {filename}.')
+            self.logger.info(f'Resuming from {candidate}')
+            with trusted_local_checkpoints():
+                super().resume(candidate, *args, **kwargs)
+            return
+        raise RuntimeError(f'No readable checkpoint to resume from: '
+                           f'{filename} and every older one beside it '
+                           'failed to load.')

@@ -556,4 +556,27 @@ class SplitMask(BaseSelfSupervisor):
                 'input size and patch size must give the same grid.')
 
         # 5. inpainting loss on the hidden patches + match loss
-        return self.head.loss(decoded_a, decoded_b, target, ids_a, ids_b)
+        losses = self.head.loss(decoded_a, decoded_b, target, ids_a, ids_b)
+        check_finite(losses)
+        return losses
+
+
+def check_finite(losses: Dict[str, torch.Tensor]) -> None:
+    """Stop on a non-finite loss, naming the term and the iteration.
+
+    Raised inside ``loss()``, before backward and the optimizer step, so no
+    NaN reaches the weights and no checkpoint holds them; the run resumes
+    from its last checkpoint.
+    """
+    bad = [k for k, v in losses.items() if not bool(torch.isfinite(v).all())]
+    if bad:
+        from mmengine.logging import MessageHub
+        hub = MessageHub.get_current_instance()
+        iteration = hub.get_info('iter') if 'iter' in hub.runtime_info \
+            else None
+        raise FloatingPointError(
+            f'Non-finite {", ".join(bad)} at iteration '
+            f'{iteration if iteration is None else iteration + 1} '
+            f'({ {k: float(v) for k, v in losses.items()} }): stopped '
+            'before the optimizer step; lower the learning rate or check '
+            'the data, then resume from the last checkpoint.')
