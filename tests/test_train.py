@@ -155,3 +155,22 @@ def test_checkpoint_write_is_atomic(tmp_path):
     with atomic_checkpoint_writes():
         mmengine_runner.save_checkpoint({'meta': {}}, str(target))
     assert torch.load(target, weights_only=False) == {'meta': {}}
+
+
+def test_dist_train_with_restarts_resumes_on_its_own(ade20k_root, tmp_path,
+                                                     demo_vocab):
+    """MAX_RESTARTS: every (re)start resumes from the last checkpoint."""
+    work_dir = tmp_path / 'work'
+    run(train_cmd(work_dir, ade20k_root, 4, vocabulary=demo_vocab))
+    env = python_env()
+    env.update(PYTHON=sys.executable, PORT='29533', MAX_RESTARTS='2')
+    cmd = ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), DEMO_CONFIG,
+           '1'] + train_cmd(work_dir, ade20k_root, 6,
+                            vocabulary=demo_vocab)[3:]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, timeout=300,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert 'Resuming from' in proc.stdout and 'iter_4.pth' in proc.stdout
+    assert 'Iter(train) [5/6]' in proc.stdout
+    assert 'Iter(train) [1/6]' not in proc.stdout

@@ -5,6 +5,8 @@
 #
 # Multi-node: run on every node with NNODES, NODE_RANK, MASTER_ADDR, PORT set.
 # Without a GPU the processes train on CPU (gloo).
+# MAX_RESTARTS=N: torchrun restarts the workers up to N times after a
+# failure, and every start resumes from the work dir's last checkpoint.
 set -e
 CONFIG=$1
 GPUS=$2
@@ -17,7 +19,12 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 PYTHON=${PYTHON:-python}
+MAX_RESTARTS=${MAX_RESTARTS:-0}
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+RESUME=()
+if [ "$MAX_RESTARTS" -gt 0 ]; then
+  RESUME=(--resume)  # a later --resume PATH among the options still wins
+fi
 
 PYTHONPATH="$ROOT":$PYTHONPATH \
 exec $PYTHON -m torch.distributed.run \
@@ -26,6 +33,7 @@ exec $PYTHON -m torch.distributed.run \
     --master_addr=$MASTER_ADDR \
     --nproc_per_node=$GPUS \
     --master_port=$PORT \
+    --max-restarts=$MAX_RESTARTS \
     "$ROOT/tools/train.py" \
     $CONFIG \
-    --launcher pytorch ${@:3}
+    --launcher pytorch "${RESUME[@]}" ${@:3}
