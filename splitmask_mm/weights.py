@@ -243,12 +243,12 @@ def convert(checkpoint_path: str,
     if img_size:
         resized = resize_pos_embed(backbone, img_size)
         if resized:
+            shape['grid'] = resized[1]
             messages.append(
                 f'pos_embed interpolated (bicubic) from a {resized[0]} grid '
                 f'to {resized[1]} for {img_size}px inputs')
     meta = dict(source=osp.abspath(checkpoint_path), format=fmt,
-                **{k: v for k, v in shape.items() if k != 'grid'},
-                grid=list(vit_shape(backbone)['grid']))
+                **dict(shape, grid=list(shape['grid'])))
     if fmt == 'timm':
         torch.save(to_timm(backbone), out_path)
     elif fmt == 'mm':

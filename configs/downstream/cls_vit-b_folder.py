@@ -12,6 +12,7 @@
 _base_ = [
     'mmpretrain::_base_/default_runtime.py',
     '../_base_/backbones/vit-b_p16.py',
+    '../_base_/schedules/vit_no_decay_keys.py',
 ]
 custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
@@ -127,13 +128,7 @@ optim_wrapper = dict(
     constructor='LearningRateDecayOptimWrapperConstructor',
     paramwise_cfg=dict(
         layer_decay_rate=0.65,
-        custom_keys={
-            '.ln': dict(decay_mult=0.0),
-            '.bias': dict(decay_mult=0.0),
-            '.cls_token': dict(decay_mult=0.0),
-            '.pos_embed': dict(decay_mult=0.0),
-            '.gamma': dict(decay_mult=0.0),
-        }),
+        custom_keys=_base_.vit_no_decay_keys),
     clip_grad=None)
 auto_scale_lr = dict(base_batch_size=1024, enable=False)
 

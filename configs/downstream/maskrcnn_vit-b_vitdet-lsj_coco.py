@@ -11,6 +11,7 @@ _base_ = [
     'mmdet::_base_/datasets/coco_instance.py',
     'mmdet::_base_/default_runtime.py',
     '../_base_/backbones/vit-b_p16.py',
+    '../_base_/schedules/vit_no_decay_keys.py',
 ]
 custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
@@ -101,13 +102,7 @@ optim_wrapper = dict(
         type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.1),
     paramwise_cfg=dict(
         layer_decay_rate=0.7,
-        custom_keys={
-            '.ln': dict(decay_mult=0.0),
-            '.bias': dict(decay_mult=0.0),
-            '.cls_token': dict(decay_mult=0.0),
-            '.pos_embed': dict(decay_mult=0.0),
-            '.gamma': dict(decay_mult=0.0),
-        }))
+        custom_keys=_base_.vit_no_decay_keys))
 max_iters = 184375
 interval = 5000
 param_scheduler = [

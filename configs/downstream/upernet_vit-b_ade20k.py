@@ -10,6 +10,7 @@ _base_ = [
     'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_160k.py',
     '../_base_/backbones/vit-b_p16.py',
+    '../_base_/schedules/vit_no_decay_keys.py',
 ]
 custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
@@ -91,13 +92,7 @@ optim_wrapper = dict(
     constructor='ViTLayerDecayOptimWrapperConstructor',
     paramwise_cfg=dict(
         layer_decay_rate=0.65,
-        custom_keys={
-            '.ln': dict(decay_mult=0.0),
-            '.bias': dict(decay_mult=0.0),
-            '.cls_token': dict(decay_mult=0.0),
-            '.pos_embed': dict(decay_mult=0.0),
-            '.gamma': dict(decay_mult=0.0),
-        }))
+        custom_keys=_base_.vit_no_decay_keys))
 param_scheduler = [
     dict(
         type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0,

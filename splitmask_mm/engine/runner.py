@@ -4,7 +4,7 @@ import os
 import os.path as osp
 import re
 from contextlib import contextmanager
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
 import mmengine.runner.runner as mmengine_runner
 import torch
@@ -22,7 +22,8 @@ def load_trusted_checkpoint(filename: str, map_location=None):
 
 
 @contextmanager
-def trusted_local_checkpoints() -> Iterator[None]:
+def trusted_local_checkpoints(preloaded: Optional[dict] = None
+                              ) -> Iterator[None]:
     """Let mmengine fully unpickle local checkpoints inside this block.
 
     torch >= 2.6 loads with ``weights_only=True`` by default, which refuses
@@ -31,10 +32,22 @@ def trusted_local_checkpoints() -> Iterator[None]:
     every file (``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1``), the trusted loader
     is swapped in only while a run resumes from its own checkpoint;
     pre-trained and converted weights keep the safe loader.
+
+    Args:
+        preloaded (dict, optional): ``{path: checkpoint}`` already read (on
+            CPU; loading state dicts moves them to the model's device),
+            served instead of reading the file again.
     """
     schemes = CheckpointLoader._schemes
     original = schemes['']
-    schemes[''] = load_trusted_checkpoint
+    preloaded = preloaded or {}
+
+    def load(filename: str, map_location=None):
+        if filename in preloaded:
+            return preloaded[filename]
+        return load_trusted_checkpoint(filename, map_location)
+
+    schemes[''] = load
     try:
         yield
     finally:
@@ -99,7 +112,7 @@ class SplitMaskRunner(Runner):
         """Resume from a checkpoint of this run (trusted loading)."""
         for candidate in [filename] + older_checkpoints(filename):
             try:
-                load_trusted_checkpoint(candidate, map_location='cpu')
+                checkpoint = load_trusted_checkpoint(candidate, 'cpu')
             except Exception as e:  # unreadable: try the next older one
                 self.logger.warning(
                     f'Checkpoint {candidate} cannot be read '
@@ -111,7 +124,8 @@ class SplitMaskRunner(Runner):
                     f'Resuming from {candidate}, the newest readable '
                     f'checkpoint, instead of {filename}.')
             self.logger.info(f'Resuming from {candidate}')
-            with trusted_local_checkpoints():
+            # mmengine reads the file again unless handed what was read
+            with trusted_local_checkpoints({candidate: checkpoint}):
                 super().resume(candidate, *args, **kwargs)
             return
         raise RuntimeError(f'No readable checkpoint to resume from: '
