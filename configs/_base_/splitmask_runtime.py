@@ -15,6 +15,15 @@ default_hooks = dict(
         max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
+custom_hooks = [
+    # SIGUSR1/SIGTERM (Slurm's time-limit warning or pre-emption): finish
+    # the iteration, save iter_N.pth, exit 75 (tools/slurm_train.sh
+    # requeues; the new job resumes)
+    dict(type='PreemptionHook'),
+    # count and name the images that bad_images='skip' replaced; stop when
+    # more than 1% of the data set is unreadable
+    dict(type='SkippedImagesHook', max_fraction=0.01),
+]
 
 env_cfg = dict(
     cudnn_benchmark=False,
@@ -29,5 +38,8 @@ log_level = 'INFO'
 
 load_from = None
 resume = False
-# Every process and data-loader worker draws its own crops and splits.
+# Every process draws its own crops and splits (each sample's seed comes
+# from its place in the data stream, see ResumableInfiniteSampler).
+# deterministic=True also makes cuDNN deterministic: bit-exact resume on GPU
+# at some speed cost.
 randomness = dict(seed=0, diff_rank_seed=True)

@@ -27,7 +27,7 @@ model = dict(
 # ADE20K: 20,210 images would take 19,018 epochs -> capped: 4,999.9 epochs = 49,340 iterations.
 max_iters = 49340
 warmup_iters = 1645
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
+train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=max_iters)
 param_scheduler = [
     dict(
         type='LinearLR',

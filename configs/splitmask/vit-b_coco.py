@@ -27,7 +27,7 @@ model = dict(
 # COCO train2017: 118,287 images -> 187,671 iterations = 3,249 epochs.
 max_iters = 187671
 warmup_iters = 6256
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
+train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=max_iters)
 param_scheduler = [
     dict(
         type='LinearLR',

@@ -1,10 +1,13 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
+from .hooks import PREEMPTED_EXIT_CODE, PreemptionHook, SkippedImagesHook
 from .launch import setup_cpu_distributed
-from .loops import PaperScheduleTrainLoop
+from .loops import PaperScheduleTrainLoop, ResumableIterBasedTrainLoop
 from .optim import ViTLayerDecayOptimWrapperConstructor
 from .runner import SplitMaskRunner, trusted_local_checkpoints
 
 __all__ = [
-    'PaperScheduleTrainLoop', 'SplitMaskRunner', 'trusted_local_checkpoints',
-    'ViTLayerDecayOptimWrapperConstructor', 'setup_cpu_distributed'
+    'PaperScheduleTrainLoop', 'ResumableIterBasedTrainLoop',
+    'SplitMaskRunner', 'trusted_local_checkpoints',
+    'ViTLayerDecayOptimWrapperConstructor', 'setup_cpu_distributed',
+    'PreemptionHook', 'SkippedImagesHook', 'PREEMPTED_EXIT_CODE'
 ]

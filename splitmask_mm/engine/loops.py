@@ -1,16 +1,123 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
+import random
 from typing import Dict, List, Optional, Tuple, Union
 
-from mmengine.dist import get_world_size
+import numpy as np
+import torch
+from mmengine.dist import broadcast_object_list, get_world_size
 from mmengine.registry import LOOPS
 from mmengine.runner import IterBasedTrainLoop
+from mmengine.runner.loops import _InfiniteDataloaderIterator
 from torch.utils.data import DataLoader
 
+from ..datasets.samplers import ResumableInfiniteSampler, mix_seed
+from ..models.splitmask import SkipStep
 from ..schedule import IMAGENET1K_TRAIN_IMAGES, paper_schedule
 
 
+def seed_everything(seed: int) -> None:
+    """Seed Python's, numpy's and torch's (all devices) global RNGs."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
 @LOOPS.register_module()
-class PaperScheduleTrainLoop(IterBasedTrainLoop):
+class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
+    """mmengine's ``IterBasedTrainLoop``, resuming exactly and at once.
+
+    mmengine resumes at iteration ``k`` by loading ``k`` batches and throwing
+    them away (hours on a long run), and the random draws of the model
+    (drop-path) restart from the seed, not from where the run was. Here:
+
+    - with :class:`ResumableInfiniteSampler`, the sampler jumps to the first
+      sample not yet trained on; each sample carries its own augmentation
+      seed, so the resumed run sees the same images, crops, flips and splits
+      as an uninterrupted one;
+    - before every iteration the global RNGs are seeded from (the process's
+      seed, the iteration), so the model's draws at iteration ``k`` do not
+      depend on where the run started.
+
+    With deterministic settings (``randomness=dict(seed=0,
+    deterministic=True)``) a run killed and resumed ends with the same
+    weights, bit for bit on CPU, as one that never stopped (the optimizer,
+    scheduler, AMP loss scale and message hub come back from the checkpoint
+    as in mmengine). Other samplers fall back to mmengine's replay.
+    """
+
+    def run(self) -> torch.nn.Module:
+        """Launch training."""
+        self.runner.call_hook('before_train')
+        self.runner.call_hook('before_train_epoch')
+        self.restart_data_stream()
+        while self._iter < self._max_iters and not self.stop_training:
+            self.runner.model.train()
+            data_batch = next(self.dataloader_iterator)
+            seed_everything(mix_seed(self.runner.seed, self._iter))
+            self.run_iter(data_batch)
+
+            self._decide_current_val_interval()
+            if (self.runner.val_loop is not None
+                    and self._iter >= self.val_begin
+                    and (self._iter % self.val_interval == 0
+                         or self._iter == self._max_iters)):
+                self.runner.val_loop.run()
+
+        self.runner.call_hook('after_train_epoch')
+        self.runner.call_hook('after_train')
+        return self.runner.model
+
+    def run_iter(self, data_batch) -> None:
+        """One iteration; one the model skips (a non-finite loss with
+        ``SplitMask(nonfinite_loss='skip')``) still counts, so the schedule,
+        logs and checkpoints keep their places."""
+        try:
+            super().run_iter(data_batch)
+        except SkipStep as e:
+            skipped = self.runner.message_hub.get_info('skipped_steps', 0) + 1
+            self.runner.message_hub.update_info('skipped_steps', skipped)
+            self.runner.logger.warning(f'{e} Skipped steps so far: {skipped}.')
+            self.runner.optim_wrapper.zero_grad()
+            self.runner.call_hook(
+                'after_train_iter', batch_idx=self._iter,
+                data_batch=data_batch, outputs={})
+            self._iter += 1
+
+    def restart_data_stream(self) -> None:
+        """Point the data stream at the first sample not yet trained on."""
+        sampler = getattr(self.dataloader, 'sampler', None)
+        if not isinstance(sampler, ResumableInfiniteSampler):
+            if self._iter > 0:  # mmengine's way: load and drop k batches
+                self.runner.logger.warning(
+                    f'Advancing the data loader {self._iter} batches '
+                    f'(its sampler, {type(sampler).__name__}, cannot jump; '
+                    'ResumableInfiniteSampler can)')
+                for _ in range(self._iter):
+                    next(self.dataloader_iterator)
+            return
+        # the run's seed: the resumed one if this is a resume (rank 0's is
+        # the un-ranked seed, as in the checkpoint)
+        seed = [self.runner.seed]
+        broadcast_object_list(seed)
+        start = self._iter * self.dataloader.batch_size
+        run_seed = sampler.seed if sampler.seed_given else seed[0]
+        if start == 0 and sampler.seed == run_seed:
+            return  # already where it should be
+        sampler.seed = run_seed
+        sampler.set_start(start)
+        # The iterator was made (and began prefetching) when the loop was
+        # built, before the checkpoint was read: make it again.
+        self.dataloader_iterator = _InfiniteDataloaderIterator(
+            self.dataloader)
+        if start:
+            self.runner.logger.info(
+                f'Data stream restarted at sample {start} of each process '
+                f'(iteration {self._iter}), seed {sampler.seed}: nothing is '
+                'loaded twice.')
+
+
+@LOOPS.register_module()
+class PaperScheduleTrainLoop(ResumableIterBasedTrainLoop):
     """Iteration-based training whose length follows the paper's rule for
     whatever data set it is given.
 

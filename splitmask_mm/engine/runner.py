@@ -79,18 +79,20 @@ def atomic_checkpoint_writes() -> Iterator[None]:
         mmengine_runner.save_checkpoint = original
 
 
-def older_checkpoints(filename: str) -> List[str]:
-    """``iter_*.pth`` / ``epoch_*.pth`` beside ``filename``, newest first,
-    without ``filename`` itself."""
+def checkpoints_in(folder: str) -> List[str]:
+    """``iter_*.pth`` / ``epoch_*.pth`` of a folder, newest first."""
     def number(path: str) -> int:
         match = re.search(r'(\d+)\.pth$', path)
         return int(match.group(1)) if match else -1
-    folder = osp.dirname(osp.abspath(filename))
     found = glob.glob(osp.join(folder, 'iter_*.pth')) + glob.glob(
         osp.join(folder, 'epoch_*.pth'))
-    return sorted((p for p in found
-                   if osp.abspath(p) != osp.abspath(filename)),
-                  key=number, reverse=True)
+    return sorted(found, key=number, reverse=True)
+
+
+def older_checkpoints(filename: str) -> List[str]:
+    """The checkpoints beside ``filename``, newest first, without it."""
+    return [p for p in checkpoints_in(osp.dirname(osp.abspath(filename)))
+            if osp.abspath(p) != osp.abspath(filename)]
 
 
 @RUNNERS.register_module()
@@ -100,9 +102,30 @@ class SplitMaskRunner(Runner):
     - resumes its own checkpoints on torch >= 2.6 without disabling safe
       loading elsewhere;
     - writes checkpoints atomically (write, then rename);
+    - ``--resume`` without a file takes the newest ``iter_N.pth`` of the
+      work dir (mmengine trusts its ``last_checkpoint`` note, which a kill
+      between the checkpoint and the note leaves one checkpoint behind)
+      and removes the temporary files of writes that a kill cut short;
     - if the checkpoint to resume from cannot be read (truncated, corrupt),
       resumes from the newest readable one beside it and says which.
     """
+
+    def load_or_resume(self) -> None:
+        if self._resume and self._load_from is None \
+                and not self._has_loaded:
+            for tmp in glob.glob(osp.join(self.work_dir, '*.pth.tmp*')):
+                self.logger.warning(
+                    f'Removing {tmp}: a checkpoint write that did not end')
+                try:
+                    os.remove(tmp)
+                except OSError:  # another process of this run removed it
+                    pass
+            found = checkpoints_in(self.work_dir)
+            if found:
+                self.logger.info(f'Auto-resume: newest checkpoint of the '
+                                 f'work dir is {found[0]}')
+                self._load_from = found[0]
+        super().load_or_resume()
 
     def save_checkpoint(self, *args, **kwargs) -> None:
         with atomic_checkpoint_writes():

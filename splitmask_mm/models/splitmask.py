@@ -23,6 +23,8 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
+from mmengine.dist import all_reduce
+from mmengine.logging import MessageHub
 from mmengine.model import BaseModule, ModuleList
 from torch import nn
 
@@ -464,6 +466,12 @@ class SplitMask(BaseSelfSupervisor):
             (mmpretrain's ``DALL-E``) or ``(N, L, D)`` pixel targets. Frozen.
         data_preprocessor (dict, optional): Defaults to
             ``SelfSupDataPreprocessor``.
+        nonfinite_loss (str): On a NaN/inf loss: ``'stop'`` the run, or
+            ``'skip'`` the step (no backward, no optimizer step; all
+            processes skip together; needs ``ResumableIterBasedTrainLoop``
+            or ``PaperScheduleTrainLoop``). Defaults to ``'stop'``.
+        max_skipped_in_a_row (int): With ``'skip'``, stop after this many
+            non-finite steps in a row (divergence). Defaults to 10.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -473,7 +481,15 @@ class SplitMask(BaseSelfSupervisor):
                  head: dict,
                  target_generator: dict,
                  data_preprocessor: Optional[dict] = None,
+                 nonfinite_loss: str = 'stop',
+                 max_skipped_in_a_row: int = 10,
                  init_cfg: Optional[dict] = None) -> None:
+        if nonfinite_loss not in ('stop', 'skip'):
+            raise ValueError("SplitMask.nonfinite_loss must be 'stop' or "
+                             f"'skip', got {nonfinite_loss!r}")
+        self.nonfinite_loss = nonfinite_loss
+        self.max_skipped_in_a_row = max_skipped_in_a_row
+        self.skipped_in_a_row = 0
         super().__init__(
             backbone=backbone,
             neck=neck,
@@ -557,26 +573,47 @@ class SplitMask(BaseSelfSupervisor):
 
         # 5. inpainting loss on the hidden patches + match loss
         losses = self.head.loss(decoded_a, decoded_b, target, ids_a, ids_b)
-        check_finite(losses)
+        self.check_finite(losses)
         return losses
 
+    def check_finite(self, losses: Dict[str, torch.Tensor]) -> None:
+        """Stop (or skip the step) on a non-finite loss, naming the term
+        and the iteration.
 
-def check_finite(losses: Dict[str, torch.Tensor]) -> None:
-    """Stop on a non-finite loss, naming the term and the iteration.
-
-    Raised inside ``loss()``, before backward and the optimizer step, so no
-    NaN reaches the weights and no checkpoint holds them; the run resumes
-    from its last checkpoint.
-    """
-    bad = [k for k, v in losses.items() if not bool(torch.isfinite(v).all())]
-    if bad:
-        from mmengine.logging import MessageHub
+        Raised inside ``loss()``, before backward and the optimizer step, so
+        no NaN reaches the weights and no checkpoint holds them; a stopped
+        run resumes from its last checkpoint. To skip, every process must
+        agree (one all-reduce), else DDP's gradient all-reduce would hang.
+        """
+        bad = [k for k, v in losses.items()
+               if not bool(torch.isfinite(v).all())]
+        if self.nonfinite_loss == 'skip':
+            anywhere = torch.tensor([int(bool(bad))])
+            all_reduce(anywhere, op='max')  # no-op on one process
+            if not anywhere.item():
+                self.skipped_in_a_row = 0
+                return
+            self.skipped_in_a_row += 1
+        elif not bad:
+            return
         hub = MessageHub.get_current_instance()
-        iteration = hub.get_info('iter') if 'iter' in hub.runtime_info \
+        iteration = hub.get_info('iter') + 1 if 'iter' in hub.runtime_info \
             else None
+        values = {k: float(v) for k, v in losses.items()}
+        if self.nonfinite_loss == 'skip' and \
+                self.skipped_in_a_row <= self.max_skipped_in_a_row:
+            raise SkipStep(
+                f'Non-finite {", ".join(bad) or "loss on another process"} '
+                f'at iteration {iteration} ({values}): step skipped '
+                f'({self.skipped_in_a_row} in a row).')
         raise FloatingPointError(
-            f'Non-finite {", ".join(bad)} at iteration '
-            f'{iteration if iteration is None else iteration + 1} '
-            f'({ {k: float(v) for k, v in losses.items()} }): stopped '
-            'before the optimizer step; lower the learning rate or check '
-            'the data, then resume from the last checkpoint.')
+            f'Non-finite {", ".join(bad) or "loss on another process"} at '
+            f'iteration {iteration} ({values})'
+            + (f', {self.skipped_in_a_row} steps in a row'
+               if self.nonfinite_loss == 'skip' else '')
+            + ': stopped before the optimizer step; lower the learning rate'
+            ' or check the data, then resume from the last checkpoint.')
+
+
+class SkipStep(FloatingPointError):
+    """This iteration's loss is not finite: the training loop skips it."""

@@ -25,11 +25,16 @@ train_dataloader = dict(
     persistent_workers=True,
     drop_last=True,
     # Infinite: iteration-based runs on small sets cross an epoch boundary
-    # every few iterations, where mmengine's loop sleeps 2 s.
-    sampler=dict(type='InfiniteSampler', shuffle=True),
+    # every few iterations, where mmengine's loop sleeps 2 s. Resumable: a
+    # resumed run goes on with the very samples and augmentations it would
+    # have drawn, without loading what it already trained on.
+    sampler=dict(type='ResumableInfiniteSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     dataset=dict(
         type='UnlabeledImageFolder',
+        # an unreadable file: a warning naming it, another image instead, a
+        # count at the end (SkippedImagesHook); 'fail' stops with its name
+        bad_images='skip',
         data_root=data_root,
         data_prefix='train',
         pipeline=train_pipeline))
