@@ -49,6 +49,57 @@ def load_weights_file(path: str, map_location: str = 'cpu') -> dict:
         ) from e
 
 
+class _Dropped:
+    """Stands in for the logging objects of a training checkpoint."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def __setstate__(self, state) -> None:
+        pass
+
+
+def _dropped(*args, **kwargs) -> None:
+    return None
+
+
+def load_training_checkpoint(path: str, map_location='cpu') -> dict:
+    """An mmengine training checkpoint (possibly someone else's), read with
+    torch's safe loader: no code in the file runs.
+
+    mmengine pickles its message hub (``HistoryBuffer`` objects, whose
+    state holds bound methods, i.e. ``getattr``) into every checkpoint, so
+    torch's weights-only loader refuses it and mmengine's answer is full
+    unpickling. Here the history buffers and ``getattr`` are mapped to inert
+    stand-ins and the numpy arrays they hold are allowed (numpy's own
+    reconstructors, which run no user code); weights, optimizer state and
+    meta come back intact; the message hub comes back empty.
+    """
+    import numpy as np
+    from numpy import dtypes
+    multiarray = np._core.multiarray
+    allowed = [multiarray._reconstruct, multiarray.scalar, np.ndarray,
+               np.dtype]
+    allowed += [getattr(dtypes, n) for n in dir(dtypes) if n.endswith('DType')]
+    allowed += [
+        # as numpy 1.x wrote them
+        (multiarray._reconstruct, 'numpy.core.multiarray._reconstruct'),
+        (multiarray.scalar, 'numpy.core.multiarray.scalar'),
+        (_Dropped, 'mmengine.logging.history_buffer.HistoryBuffer'),
+        (_dropped, 'builtins.getattr'),
+    ]
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'Checkpoint not found: {path}')
+    try:
+        with torch.serialization.safe_globals(allowed):
+            return torch.load(path, map_location=map_location,
+                              weights_only=True)
+    except Exception as e:
+        raise ValueError(
+            f'{path} could not be read as a training checkpoint with torch\'s '
+            f'safe loader: {type(e).__name__}: {str(e)[:300]}') from e
+
+
 def _state_dict(checkpoint: dict) -> Dict[str, torch.Tensor]:
     if isinstance(checkpoint, dict) and 'state_dict' in checkpoint:
         checkpoint = checkpoint['state_dict']
@@ -228,10 +279,7 @@ def convert(checkpoint_path: str,
     for ``init_cfg=dict(type='StrictPretrained', prefix='backbone.')`` in
     mmpretrain/mmseg/mmdet; ``fmt='timm'`` writes timm's key layout.
     """
-    from .engine.runner import load_trusted_checkpoint
-    # A training checkpoint pickles mmengine objects: it can only be read
-    # by full unpickling, so convert only checkpoints your own runs wrote.
-    checkpoint = load_trusted_checkpoint(checkpoint_path, map_location='cpu')
+    checkpoint = load_training_checkpoint(checkpoint_path)
     backbone = extract_backbone(checkpoint)
     shape = vit_shape(backbone)
     messages = [

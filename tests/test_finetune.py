@@ -131,6 +131,43 @@ def test_training_checkpoint_is_refused_by_the_safe_loader(registered,
                              prefix='backbone.'))
 
 
+class _TouchesAFile:
+    """Unpickling this creates a file: code that ran while loading."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, 'w'))
+
+
+def test_weights_file_that_runs_code_is_refused(registered, tmp_path):
+    """External weights load as plain tensors only: a pickle that would run
+    code on load is refused, and its code never runs (StrictPretrained
+    init and tools/convert_checkpoint.py both use this loader)."""
+    from mmengine.model import initialize
+    from mmpretrain.models import VisionTransformer
+    marker = tmp_path / 'code_ran'
+    evil = tmp_path / 'vit_weights.pth'
+    torch.save({'state_dict': {'backbone.cls_token': torch.zeros(1, 1, 192),
+                               'payload': _TouchesAFile(str(marker))}}, evil)
+    vit = VisionTransformer(arch=TINY_ARCH, img_size=96, patch_size=16)
+    with pytest.raises(ValueError, match='vit_weights.pth could not be '
+                       'loaded as plain weights'):
+        initialize(vit, dict(type='StrictPretrained', checkpoint=str(evil),
+                             prefix='backbone.'))
+    proc = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', 'convert_checkpoint.py'),
+         str(evil), str(tmp_path / 'out.pth')], cwd=ROOT, env=python_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.returncode != 0 and 'vit_weights.pth' in proc.stdout
+    assert "safe loader" in proc.stdout
+    assert not marker.exists()
+    # the same file fully unpickled does run the code: the test has teeth
+    torch.load(evil, weights_only=False)
+    assert marker.exists()
+
+
 def test_classification_fine_tuning_from_the_converted_backbone(
         pretrained, tmp_path):
     code, out = convert(pretrained, tmp_path / 'bb.pth')

@@ -9,8 +9,9 @@ mmdet (``init_cfg=dict(type='StrictPretrained', checkpoint=OUT,
 prefix='backbone.')``). ``--format timm``: timm's ``vit_*_patch16_*``
 layout, for use outside OpenMMLab. ``--img-size`` interpolates the position
 embedding to the fine-tuning resolution and says so. A checkpoint of
-another model is refused. Convert only checkpoints your own runs wrote:
-reading a training checkpoint unpickles it.
+another model is refused. The checkpoint is read with torch's safe loader
+(weights-only, with mmengine's logging objects mapped to inert stand-ins):
+no code in it runs, so a downloaded checkpoint converts safely.
 """
 import argparse
 import os.path as osp

@@ -13,8 +13,8 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from splitmask_mm.engine import (setup_cpu_distributed,
-                                 trusted_local_checkpoints)
+from splitmask_mm.engine import (safe_training_checkpoints,
+                                 setup_cpu_distributed)
 
 
 def main():
@@ -42,9 +42,9 @@ def main():
     setup_cpu_distributed(cfg)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
         Runner.from_cfg(cfg)
-    # CHECKPOINT is a training checkpoint of your own run (mmengine pickles
-    # its message hub into it): read it by full unpickling, as resuming does
-    with trusted_local_checkpoints():
+    # CHECKPOINT is an mmengine training checkpoint, perhaps downloaded:
+    # torch's safe loader reads it, its pickled logging objects made inert
+    with safe_training_checkpoints():
         metrics = runner.test()
     if args.metrics_json and runner.rank == 0:
         with open(args.metrics_json, 'w') as f:

@@ -114,13 +114,13 @@ def main():
     args = parse_args()
     import splitmask_mm  # noqa: F401
     from mmpretrain.registry import MODELS, TRANSFORMS
-    from splitmask_mm.engine.runner import load_trusted_checkpoint
+    from splitmask_mm.weights import load_training_checkpoint
     DefaultScope.get_instance('visualize_split', scope_name='mmpretrain')
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     model = MODELS.build(cfg.model)
-    state = load_trusted_checkpoint(args.checkpoint, map_location='cpu')
+    state = load_training_checkpoint(args.checkpoint)
     model.load_state_dict(state.get('state_dict', state), strict=True)
     model.eval()
     size = model.backbone.img_size[0]

@@ -4,12 +4,14 @@ import os
 import os.path as osp
 import re
 from contextlib import contextmanager
-from typing import Iterator, List, Optional
+from typing import Callable, Iterator, List, Optional
 
 import mmengine.runner.runner as mmengine_runner
 import torch
 from mmengine.registry import RUNNERS
 from mmengine.runner import CheckpointLoader, Runner
+
+from ..weights import load_training_checkpoint
 
 
 def load_trusted_checkpoint(filename: str, map_location=None):
@@ -22,18 +24,12 @@ def load_trusted_checkpoint(filename: str, map_location=None):
 
 
 @contextmanager
-def trusted_local_checkpoints(preloaded: Optional[dict] = None
-                              ) -> Iterator[None]:
-    """Let mmengine fully unpickle local checkpoints inside this block.
-
-    torch >= 2.6 loads with ``weights_only=True`` by default, which refuses
-    mmengine's own checkpoints (they pickle the message hub's
-    ``HistoryBuffer`` and more). Rather than turning the safe loader off for
-    every file (``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1``), the trusted loader
-    is swapped in only while a run resumes from its own checkpoint;
-    pre-trained and converted weights keep the safe loader.
+def checkpoint_loader(load: Callable, preloaded: Optional[dict] = None
+                      ) -> Iterator[None]:
+    """Inside this block mmengine reads local checkpoints with ``load``.
 
     Args:
+        load (Callable): ``load(filename, map_location=None) -> dict``.
         preloaded (dict, optional): ``{path: checkpoint}`` already read (on
             CPU; loading state dicts moves them to the model's device),
             served instead of reading the file again.
@@ -42,16 +38,37 @@ def trusted_local_checkpoints(preloaded: Optional[dict] = None
     original = schemes['']
     preloaded = preloaded or {}
 
-    def load(filename: str, map_location=None):
+    def read(filename: str, map_location=None):
         if filename in preloaded:
             return preloaded[filename]
-        return load_trusted_checkpoint(filename, map_location)
+        return load(filename, map_location)
 
-    schemes[''] = load
+    schemes[''] = read
     try:
         yield
     finally:
         schemes[''] = original
+
+
+def trusted_local_checkpoints(preloaded: Optional[dict] = None):
+    """Let mmengine fully unpickle local checkpoints inside this block.
+
+    torch >= 2.6 loads with ``weights_only=True`` by default, which refuses
+    mmengine's own checkpoints (they pickle the message hub's
+    ``HistoryBuffer`` and more). Rather than turning the safe loader off for
+    every file (``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1``), the trusted loader
+    is swapped in only while a run resumes from its own checkpoint.
+    """
+    return checkpoint_loader(load_trusted_checkpoint, preloaded)
+
+
+def safe_training_checkpoints():
+    """Let mmengine read training checkpoints, of any origin, with torch's
+    safe loader inside this block (:func:`load_training_checkpoint`: the
+    message hub comes back empty, which evaluation does not need)."""
+    return checkpoint_loader(
+        lambda filename, map_location=None: load_training_checkpoint(
+            filename, map_location))
 
 
 @contextmanager
