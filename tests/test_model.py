@@ -331,6 +331,20 @@ def test_dalle_tokens_from_a_second_view(registered):
     # fresh head over 8192 classes: cross-entropy near log(8192) = 9.01
     assert abs(losses['loss_mim'].item() - math.log(8192)) < 1.0
     assert torch.isfinite(losses['loss_match'])
+    # the tokenizer runs channels-last (faster convolutions) and gives the
+    # tokens of the plain layout
+    weights = [p for p in model.target_generator.parameters() if p.dim() == 4]
+    assert weights and all(
+        p.is_contiguous(memory_format=torch.channels_last) for p in weights)
+    target_img = data['inputs'][1]
+    with torch.no_grad():
+        fast = model.target_generator(
+            target_img.contiguous(memory_format=torch.channels_last))
+        model.target_generator.to(memory_format=torch.contiguous_format)
+        plain = model.target_generator(target_img)
+    assert not weights[0].is_contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(fast, plain, rtol=1e-4, atol=1e-4)
+    assert torch.equal(fast.argmax(1), plain.argmax(1))
 
 
 def test_one_decoder_batch_equals_one_pass_per_branch(registered):

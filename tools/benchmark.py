@@ -3,7 +3,7 @@
 
     python tools/benchmark.py [--arch {s,b}] [--batch 8] [--iters 3]
         [--methods splitmask,splitmask-dalle,beit,mae] [--device cpu|cuda]
-        [--amp] [--json FILE] [--pipeline-images 64]
+        [--amp] [--json FILE] [--pipeline-images 64] [--rounds 1]
 
 Each method is built through the registries from this repository's configs
 (SplitMask: configs/splitmask/vit-b_ade20k.py with a vocabulary of 8192
@@ -54,6 +54,11 @@ def parse_args():
     parser.add_argument('--iters', type=int, default=3,
                         help='timed steps after one warm-up step')
     parser.add_argument('--warmup', type=int, default=1)
+    parser.add_argument(
+        '--rounds', type=int, default=1,
+        help='run the methods this many times, round-robin, each in a fresh '
+        'process, and report each method\'s median: ratios that drifting '
+        'machine load does not tilt')
     parser.add_argument('--methods', default='splitmask,splitmask-dalle,'
                         'beit,mae')
     parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
@@ -299,24 +304,33 @@ def main():
           f'{args.device}{" bf16" if args.amp else ""}, torch '
           f'{torch.__version__}, {torch.get_num_threads()} threads',
           flush=True)
+    runs = {method: [] for method in methods}
+    total, n = len(methods) * args.rounds, 0
+    start = time.time()
+    for _ in range(args.rounds):
+        for method in methods:
+            cmd = [sys.executable, osp.abspath(__file__), '--worker',
+                   method] + [a for a in sys.argv[1:]]
+            proc = subprocess.run(cmd, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+            lines = [l for l in proc.stdout.splitlines()
+                     if l.startswith('RESULT ')]
+            if proc.returncode or not lines:
+                print(proc.stdout[-3000:])
+                raise SystemExit(f'{method} failed')
+            runs[method].append(json.loads(lines[-1][7:]))
+            n += 1
+            eta = (time.time() - start) / n * (total - n)
+            print(f'[{n}/{total}] {method}: '
+                  f'{runs[method][-1]["step_s"]:.2f} s/step '
+                  f'(ETA {eta / 60:.1f} min)', flush=True)
     results = {}
-    for n, method in enumerate(methods, 1):
-        cmd = [sys.executable, osp.abspath(__file__), '--worker', method] + [
-            a for a in sys.argv[1:]
-        ]
-        start = time.time()
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-        lines = [l for l in proc.stdout.splitlines()
-                 if l.startswith('RESULT ')]
-        if proc.returncode or not lines:
-            print(proc.stdout[-3000:])
-            raise SystemExit(f'{method} failed')
-        results[method] = json.loads(lines[-1][7:])
-        eta = (time.time() - start) * (len(methods) - n)
-        print(f'[{n}/{len(methods)}] {method}: '
-              f'{results[method]["step_s"]:.2f} s/step '
-              f'(ETA {eta / 60:.1f} min)', flush=True)
+    for method, rs in runs.items():
+        # the round with the median step time speaks for the method
+        r = dict(sorted(rs, key=lambda r: r['step_s'])[(len(rs) - 1) // 2])
+        r['rounds_step_s'] = [x['step_s'] for x in rs]
+        r['peak_mem_mb'] = max(x['peak_mem_mb'] for x in rs)
+        results[method] = r
 
     ref = results.get('beit', {}).get('step_s')
     print(f'\n{"method":<16}{"step s":>9}{"img/s":>8}{"peak MB":>10}'
@@ -327,6 +341,10 @@ def main():
         print(f'{method:<16}{r["step_s"]:>9.2f}{r["img_per_s"]:>8.2f}'
               f'{r["peak_mem_mb"]:>10.0f}{ratio:>9}{mfu:>7}')
         r['ratio_to_beit'] = r['step_s'] / ref if ref else None
+    if args.rounds > 1:
+        print('rounds (s/step): ' + '; '.join(
+            f'{m} ' + ' '.join(f'{x:.2f}' for x in r['rounds_step_s'])
+            for m, r in results.items()))
     for method in ('splitmask', 'splitmask-dalle'):
         if method in results:
             parts = results[method]['breakdown_s']
@@ -335,6 +353,7 @@ def main():
                 f'{k} {v:.2f} ({100 * v / total:.0f}%)'
                 for k, v in parts.items()))
     out = dict(arch=args.arch, batch=args.batch, iters=args.iters,
+               rounds=args.rounds,
                device=args.device, amp=args.amp, methods=results)
     if args.pipeline_images:
         per_worker = pipeline_throughput(args.pipeline_images)

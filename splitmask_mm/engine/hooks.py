@@ -109,24 +109,29 @@ class SkippedImagesHook(Hook):
                    'skipped_images', [])]
         if not new:
             return
-        skipped = runner.message_hub.get_info('skipped_images', []) + new
+        skipped = dict(runner.message_hub.get_info('skipped_images', {}))
+        for path in new:  # {file: times drawn and replaced}
+            skipped[path] = skipped.get(path, 0) + 1
         runner.message_hub.update_info('skipped_images', skipped)
         size = len(runner.train_dataloader.dataset)
-        if len(set(skipped)) > self.max_fraction * size:
+        if len(skipped) > self.max_fraction * size:
             raise RuntimeError(
-                f'{len(set(skipped))} of {size} images could not be read '
+                f'{len(skipped)} of {size} images could not be read '
                 f'(more than {self.max_fraction:.1%}), e.g. '
-                f'{sorted(set(skipped))[:5]}: is the data set intact? '
+                f'{sorted(skipped)[:5]}: is the data set intact? '
                 '(python tools/check_dataset.py CONFIG lists them all)')
 
     def after_train(self, runner) -> None:
-        mine = runner.message_hub.get_info('skipped_images', [])
-        skipped = [p for part in all_gather_object(mine) for p in part]
+        skipped = {}
+        mine = runner.message_hub.get_info('skipped_images', {})
+        for part in all_gather_object(mine):
+            for path, times in part.items():
+                skipped[path] = skipped.get(path, 0) + times
         if not skipped:
             runner.logger.info('Skipped images: none.')
             return
-        distinct = sorted(set(skipped))
+        names = sorted(skipped)
         runner.logger.warning(
-            f'Skipped images: {len(skipped)} draws of {len(distinct)} '
-            f'unreadable files were replaced by other images: '
-            f'{distinct[:20]}{" ..." if len(distinct) > 20 else ""}')
+            f'Skipped images: {len(names)} unreadable files, replaced by '
+            f'other images {sum(skipped.values())} times: '
+            f'{names[:20]}{" ..." if len(names) > 20 else ""}')

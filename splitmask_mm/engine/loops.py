@@ -86,7 +86,8 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
     def restart_data_stream(self) -> None:
         """Point the data stream at the first sample not yet trained on."""
         sampler = getattr(self.dataloader, 'sampler', None)
-        if not isinstance(sampler, ResumableInfiniteSampler):
+        if not isinstance(sampler, ResumableInfiniteSampler) or \
+                self.dataloader.batch_size is None:  # a batch sampler
             if self._iter > 0:  # mmengine's way: load and drop k batches
                 self.runner.logger.warning(
                     f'Advancing the data loader {self._iter} batches '
