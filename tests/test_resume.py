@@ -56,13 +56,17 @@ class KillDuringSave(Hook):
 
 @HOOKS.register_module()
 class NaNAt(Hook):
-    """Poisons the head's bias before iterations in `iterations`."""
+    """Poisons the head's bias before iterations in `iterations` (on one
+    process only if `rank` is given)."""
 
-    def __init__(self, iterations):
+    def __init__(self, iterations, rank=None):
         self.iterations = set(iterations)
+        self.rank = rank
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         import torch
+        if self.rank is not None and runner.rank != self.rank:
+            self.iterations = set()
         if runner.iter + 1 in self.iterations:
             model = getattr(runner.model, 'module', runner.model)
             self.saved = model.head.predictor.bias.detach().clone()
@@ -301,6 +305,33 @@ def test_non_finite_step_is_skipped_when_asked(ade20k_root, demo_vocab,
     assert proc.returncode != 0
     assert 'Non-finite loss_mim at iteration 3' in proc.stdout
     assert 'stopped before the optimizer step' in proc.stdout
+
+
+def test_non_finite_loss_on_one_process_skips_the_step_on_all(
+        ade20k_root, demo_vocab, tmp_path):
+    """Two DDP processes (CPU, gloo); only rank 0's loss is NaN: both skip
+    (else DDP's gradient all-reduce would wait forever) and stay equal."""
+    config = write_config(
+        tmp_path, ade20k_root, demo_vocab, 4,
+        hooks="dict(type='NaNAt', iterations=[2], rank=0)",
+        model="nonfinite_loss='skip'")
+    env = python_env()
+    env.update(PYTHON=sys.executable, PORT='29541',
+               PYTHONPATH=str(tmp_path) + os.pathsep + env['PYTHONPATH'])
+    proc = subprocess.run(
+        ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), config, '2',
+         '--work-dir', str(tmp_path / 'work')], cwd=ROOT, env=env,
+        timeout=300, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    out = proc.stdout
+    assert 'Non-finite loss_mim at iteration 2' in out  # rank 0's log
+    # rank 1 (finite loss) skipped too, or its backward would have waited
+    # for rank 0's gradients until the timeout
+    assert 'Iter(train) [4/4]' in out
+    state = load(tmp_path / 'work' / 'iter_4.pth')
+    steps = {int(s['step']) for s in state['optimizer']['state'].values()}
+    assert steps == {3}
 
 
 def test_sampler_jumps_to_any_position(registered):
