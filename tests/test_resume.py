@@ -159,7 +159,7 @@ def test_killed_run_resumes_to_the_same_weights(ade20k_root, demo_vocab,
                 tmp_path=tmp_path).stdout
     assert 'iter_3.pth' in out and 'Iter(train) [4/8]' in out
     # the data loader jumped: nothing of iterations 1-3 was loaded again
-    assert 'Data stream restarted at sample 12 of each process' in out
+    assert 'Data stream restarted at sample 12 (all processes' in out
     assert 'Advancing the data loader' not in out
     straight = load(tmp_path / 'straight' / 'iter_8.pth')
     resumed = load(tmp_path / 'killed' / 'iter_8.pth')
@@ -351,3 +351,24 @@ def test_sampler_jumps_to_any_position(registered):
     copy = pickle.loads(pickle.dumps(stream[3]))
     assert isinstance(copy, SampleIndex) and copy.seed == stream[3].seed
     assert len({i.seed for i in stream}) == 30
+
+
+def test_sampler_resumed_on_other_process_counts_goes_on(registered):
+    """Trained on 2 processes up to global sample 10, resumed on 3: the
+    3 ranks together go on with global samples 10, 11, 12, ..."""
+    from splitmask_mm.datasets import ResumableInfiniteSampler
+    import itertools
+
+    def shard(rank, world, start, count):
+        sampler = ResumableInfiniteSampler(list(range(7)), seed=5)
+        sampler.rank, sampler.world_size = rank, world
+        sampler.set_start(start)
+        return [(int(i), i.seed)
+                for i in itertools.islice(iter(sampler), count)]
+
+    single = shard(0, 1, 0, 22)
+    trained = shard(0, 2, 0, 5) + shard(1, 2, 0, 5)
+    assert sorted(trained) == sorted(single[:10])
+    resumed = [x for step in zip(*(shard(r, 3, 10, 4) for r in range(3)))
+               for x in step]
+    assert resumed == single[10:22]

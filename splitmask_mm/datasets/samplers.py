@@ -56,7 +56,9 @@ class ResumableInfiniteSampler(Sampler):
     The global stream is epoch after epoch of the data set, each in the order
     ``randperm(size)`` seeded by ``(seed, epoch)``; rank ``r`` of ``w`` takes
     positions ``r, r + w, r + 2w, ...`` (as mmengine's ``InfiniteSampler``).
-    :meth:`set_start` skips the samples a rank already trained on, in O(1).
+    :meth:`set_start` jumps past the samples the run already trained on, in
+    O(1); the position is global, so a run resumed on another number of
+    processes goes on where it stopped (no sample repeated or skipped).
 
     Args:
         dataset (Sized): The data set.
@@ -88,7 +90,8 @@ class ResumableInfiniteSampler(Sampler):
         self.start = 0
 
     def set_start(self, num_samples: int) -> None:
-        """Begin after the first ``num_samples`` samples of this rank."""
+        """Begin after the first ``num_samples`` samples of the global
+        stream (all ranks together)."""
         self.start = int(num_samples)
 
     def order(self, epoch: int) -> list:
@@ -100,7 +103,7 @@ class ResumableInfiniteSampler(Sampler):
         return torch.randperm(self.size, generator=g).tolist()
 
     def __iter__(self) -> Iterator[SampleIndex]:
-        position = self.start * self.world_size + self.rank
+        position = self.start + self.rank
         epoch, order = -1, []
         while True:
             e, offset = divmod(position, self.size)

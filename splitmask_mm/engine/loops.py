@@ -71,6 +71,13 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
         """One iteration; one the model skips (a non-finite loss with
         ``SplitMask(nonfinite_loss='skip')``) still counts, so the schedule,
         logs and checkpoints keep their places."""
+        # samples the run has drawn, all processes together: where a resumed
+        # run's data stream goes on (counted before the hooks, so the
+        # checkpoint of this iteration includes this batch)
+        hub = self.runner.message_hub
+        if self.dataloader.batch_size:  # None with a batch sampler
+            hub.update_info('samples_seen', hub.get_info('samples_seen', 0) +
+                            self.dataloader.batch_size * get_world_size())
         try:
             super().run_iter(data_batch)
         except SkipStep as e:
@@ -100,7 +107,9 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
         # the un-ranked seed, as in the checkpoint)
         seed = [self.runner.seed]
         broadcast_object_list(seed)
-        start = self._iter * self.dataloader.batch_size
+        start = self.runner.message_hub.get_info(
+            'samples_seen',
+            self._iter * self.dataloader.batch_size * get_world_size())
         run_seed = sampler.seed if sampler.seed_given else seed[0]
         if start == 0 and sampler.seed == run_seed:
             return  # already where it should be
@@ -112,9 +121,9 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
             self.dataloader)
         if start:
             self.runner.logger.info(
-                f'Data stream restarted at sample {start} of each process '
-                f'(iteration {self._iter}), seed {sampler.seed}: nothing is '
-                'loaded twice.')
+                f'Data stream restarted at sample {start} (all processes '
+                f'together; iteration {self._iter}), seed {sampler.seed}: '
+                'nothing is loaded twice.')
 
 
 @LOOPS.register_module()
