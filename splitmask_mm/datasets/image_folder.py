@@ -95,7 +95,8 @@ class UnlabeledImageFolder(CustomDataset):
                 skipped.append(path)
                 idx = self._rand_another()
                 continue
-            if skipped and hasattr(data.get('data_samples'), 'set_metainfo'):
+            if skipped and isinstance(data, dict) and hasattr(
+                    data.get('data_samples'), 'set_metainfo'):
                 data['data_samples'].set_metainfo(
                     dict(skipped_images=skipped))
             return data
