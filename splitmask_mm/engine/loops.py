@@ -47,6 +47,9 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
 
     def run(self) -> torch.nn.Module:
         """Launch training."""
+        # mmengine's run(), whose replay of the trained batches is inline
+        # (no hook to replace it): replaced by restart_data_stream(), plus
+        # the per-iteration seed; the rest as upstream.
         self.runner.call_hook('before_train')
         self.runner.call_hook('before_train_epoch')
         self.restart_data_stream()
