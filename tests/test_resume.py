@@ -115,9 +115,15 @@ custom_hooks = [dict(type='PreemptionHook'),
     return str(path)
 
 
-def train(config, work_dir, *extra, tmp_path, check=True, timeout=300):
+def plugin_env(tmp_path):
+    """Subprocess environment that can import the faults plug-in."""
     env = python_env()
     env['PYTHONPATH'] = str(tmp_path) + os.pathsep + env['PYTHONPATH']
+    return env
+
+
+def train(config, work_dir, *extra, tmp_path, check=True, timeout=300):
+    env = plugin_env(tmp_path)
     proc = subprocess.run(
         [sys.executable, osp.join(ROOT, 'tools', 'train.py'), config,
          '--work-dir', str(work_dir)] + list(extra),
@@ -189,8 +195,7 @@ def test_preemption_signal_checkpoints_and_exits_75(ade20k_root, demo_vocab,
                                                      tmp_path):
     config = write_config(tmp_path, ade20k_root, demo_vocab, 400)
     work = tmp_path / 'work'
-    env = python_env()
-    env['PYTHONPATH'] = str(tmp_path) + os.pathsep + env['PYTHONPATH']
+    env = plugin_env(tmp_path)
     proc = subprocess.Popen(
         [sys.executable, osp.join(ROOT, 'tools', 'train.py'), config,
          '--work-dir', str(work)], cwd=ROOT, env=env, start_new_session=True,
@@ -315,9 +320,8 @@ def test_non_finite_loss_on_one_process_skips_the_step_on_all(
         tmp_path, ade20k_root, demo_vocab, 4,
         hooks="dict(type='NaNAt', iterations=[2], rank=0)",
         model="nonfinite_loss='skip'")
-    env = python_env()
-    env.update(PYTHON=sys.executable, PORT='29541',
-               PYTHONPATH=str(tmp_path) + os.pathsep + env['PYTHONPATH'])
+    env = plugin_env(tmp_path)
+    env.update(PYTHON=sys.executable, PORT='29541')
     proc = subprocess.run(
         ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), config, '2',
          '--work-dir', str(tmp_path / 'work')], cwd=ROOT, env=env,

@@ -1,12 +1,10 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
 import logging
 import os.path as osp
-import random
 from typing import Sequence, Union
 
-import numpy as np
-import torch
 from mmengine.logging import print_log
+from mmengine.runner import set_random_seed
 from mmpretrain.datasets import CustomDataset
 from mmpretrain.registry import DATASETS
 
@@ -75,9 +73,7 @@ class UnlabeledImageFolder(CustomDataset):
         seed = getattr(idx, 'seed', None)
         idx = int(idx)
         if seed is not None:  # the same draws whichever worker runs it
-            random.seed(seed)
-            np.random.seed(seed)
-            torch.manual_seed(seed)
+            set_random_seed(seed)
         skipped = []
         for _ in range(self.max_refetch + 1):
             try:

@@ -1,25 +1,16 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
-import random
 from typing import Dict, List, Optional, Tuple, Union
 
-import numpy as np
 import torch
 from mmengine.dist import broadcast_object_list, get_world_size
 from mmengine.registry import LOOPS
-from mmengine.runner import IterBasedTrainLoop
+from mmengine.runner import IterBasedTrainLoop, set_random_seed
 from mmengine.runner.loops import _InfiniteDataloaderIterator
 from torch.utils.data import DataLoader
 
 from ..datasets.samplers import ResumableInfiniteSampler, mix_seed
 from ..models.splitmask import SkipStep
 from ..schedule import IMAGENET1K_TRAIN_IMAGES, paper_schedule
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python's, numpy's and torch's (all devices) global RNGs."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 @LOOPS.register_module()
@@ -56,7 +47,7 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
         while self._iter < self._max_iters and not self.stop_training:
             self.runner.model.train()
             data_batch = next(self.dataloader_iterator)
-            seed_everything(mix_seed(self.runner.seed, self._iter))
+            set_random_seed(mix_seed(self.runner.seed, self._iter))
             self.run_iter(data_batch)
 
             self._decide_current_val_interval()
@@ -84,8 +75,8 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
         try:
             super().run_iter(data_batch)
         except SkipStep as e:
-            skipped = self.runner.message_hub.get_info('skipped_steps', 0) + 1
-            self.runner.message_hub.update_info('skipped_steps', skipped)
+            skipped = hub.get_info('skipped_steps', 0) + 1
+            hub.update_info('skipped_steps', skipped)
             self.runner.logger.warning(f'{e} Skipped steps so far: {skipped}.')
             self.runner.optim_wrapper.zero_grad()
             self.runner.call_hook(
@@ -106,14 +97,16 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
                 for _ in range(self._iter):
                     next(self.dataloader_iterator)
             return
-        # the run's seed: the resumed one if this is a resume (rank 0's is
-        # the un-ranked seed, as in the checkpoint)
-        seed = [self.runner.seed]
-        broadcast_object_list(seed)
         start = self.runner.message_hub.get_info(
             'samples_seen',
             self._iter * self.dataloader.batch_size * get_world_size())
-        run_seed = sampler.seed if sampler.seed_given else seed[0]
+        if sampler.seed_given:
+            run_seed = sampler.seed
+        else:  # the run's seed: the resumed one if this is a resume (rank
+            # 0's is the un-ranked seed, as in the checkpoint)
+            seed = [self.runner.seed]
+            broadcast_object_list(seed)
+            run_seed = seed[0]
         if start == 0 and sampler.seed == run_seed:
             return  # already where it should be
         sampler.seed = run_seed
