@@ -1,5 +1,6 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
-"""tools/visualize_split.py, tools/plot_logs.py, train.py --tensorboard."""
+"""tools/visualize_split.py, tools/plot_logs.py, tools/benchmark.py,
+train.py --tensorboard."""
 import importlib.util
 import os.path as osp
 import subprocess
@@ -79,3 +80,60 @@ def test_tensorboard_switch_adds_the_backend():
     cfg = train.merge_args(Config.fromfile(DEMO_CONFIG), train.parse_args())
     types = [b['type'] for b in cfg.visualizer.vis_backends]
     assert types == ['LocalVisBackend', 'TensorboardVisBackend']
+
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(ROOT, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_live_tensor_peak_counts_what_is_alive():
+    import gc
+
+    import torch
+    peak = load_tool('benchmark').LiveTensorPeak
+    weight = torch.zeros(256, 1024)  # 1 MiB, alive before the block
+    with peak(weight) as mem:
+        a = torch.ones(1024, 1024)  # 4 MiB
+        b = a * 2
+        assert mem.now == 9 * 2**20 and mem.peak == 9 * 2**20
+        del a
+        gc.collect()
+        assert mem.now == 5 * 2**20
+        view = b[:10]  # a view keeps its storage alive, counted once
+        del b
+        gc.collect()
+        assert mem.now == 5 * 2**20
+        del view
+        gc.collect()
+        assert mem.now == 2**20
+        # autograd: backward's temporaries count while they live
+        x = torch.randn(512, 512, requires_grad=True)  # 1 MiB
+        (x @ x).sum().backward()
+        assert mem.now == 3 * 2**20  # weight, x, x.grad
+        assert mem.peak >= 4 * 2**20  # x @ x was alive too
+    assert mem.peak == 9 * 2**20
+
+
+def test_benchmark_reports_every_figure(tmp_path):
+    out = run([
+        sys.executable, osp.join(ROOT, 'tools', 'benchmark.py'), '--arch',
+        's', '--batch', '2', '--iters', '1', '--methods', 'splitmask,mae',
+        '--pipeline-images', '3', '--json', str(tmp_path / 'b.json')
+    ])
+    import json
+    result = json.loads((tmp_path / 'b.json').read_text())
+    assert set(result['methods']) == {'splitmask', 'mae'}
+    for figures in result['methods'].values():
+        assert figures['step_s'] > 0 and figures['img_per_s'] > 0
+        # tensors alone: at least weights, gradients and AdamW state
+        params = figures['params_m'] * 1e6 * 4 / 2**20
+        assert figures['peak_tensor_mb'] > 4 * params
+        assert figures['peak_mem_mb'] > figures['peak_tensor_mb']
+    parts = result['methods']['splitmask']['breakdown_s']
+    assert {'backbone', 'neck', 'target_generator', 'backward'} <= set(parts)
+    assert result['pipeline_img_per_s_per_worker'] > 0
+    assert 'splitmask breakdown' in out and 'workers)' in out

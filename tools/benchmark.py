@@ -13,7 +13,8 @@ MAE: configs/baselines/mae_vit-b_ade20k.py), all randomly initialised, and
 runs full training steps (data preprocessor, forward, backward, AdamW step)
 on the same synthetic batch, each method in a fresh process. Printed: the
 median step time, images/s, peak memory (GPU: max allocated; CPU: peak RSS
-during the timed steps), the step-time ratio to BEiT, SplitMask's breakdown
+of a step, and the peak of its live tensors, which unlike RSS does not move
+between runs), the step-time ratio to BEiT, SplitMask's breakdown
 (encoder, decoder, target generator, losses, backward, optimizer) and, on a
 GPU, the model FLOPs utilisation from FLOPs counted on the step's ops. Last,
 the images/s one data-loader worker gets through the ADE20K pre-training
@@ -138,6 +139,78 @@ class PeakRSS:
         self.peak_mb = self.peak / 2**20
 
 
+class LiveTensorPeak:
+    """High-water mark of the tensor memory alive in a block (bytes).
+
+    The CPU counterpart of ``torch.cuda.max_memory_allocated``: every
+    storage an op creates is counted until it is freed, so the figure is
+    the same from run to run, unlike the peak RSS, which moves by ~100 MB
+    with what the allocator keeps. Ours, not torch's ``MemTracker``: that
+    one hooks every parameter's gradient and refuses frozen ones (the
+    DALL-E tokenizer).
+    """
+
+    def __init__(self, *tensors):
+        self.live, self.now, self.peak = {}, 0, 0
+        for t in tensors:
+            self.add(t)
+
+    def add(self, t):
+        import weakref
+
+        import torch
+        if not isinstance(t, torch.Tensor):
+            return
+        storage = t.untyped_storage()
+        key = storage.data_ptr()
+        if key in self.live or not storage.nbytes():
+            return
+        self.live[key] = storage.nbytes()
+        self.now += storage.nbytes()
+        self.peak = max(self.peak, self.now)
+        weakref.finalize(storage, self.free, key)
+
+    def free(self, key):
+        self.now -= self.live.pop(key, 0)
+
+    def __enter__(self):
+        from torch.utils._python_dispatch import TorchDispatchMode
+        from torch.utils._pytree import tree_map_only
+        import torch
+        tracker = self
+
+        class Mode(TorchDispatchMode):
+
+            def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+                out = func(*args, **(kwargs or {}))
+                tree_map_only(torch.Tensor, tracker.add, out)
+                return out
+
+        self.mode = Mode()
+        self.mode.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.mode.__exit__(*exc)
+
+
+def tensor_peak(model, optim_wrapper, data, device) -> float:
+    """Peak tensor memory of one training step (MB): weights, gradients,
+    optimizer state, activations and temporaries."""
+    import torch
+    if device.type == 'cuda':
+        return torch.cuda.max_memory_allocated() / 2**20
+    state = [t for s in optim_wrapper.optimizer.state.values()
+             for t in s.values()]
+    with LiveTensorPeak(*model.parameters(), *model.buffers(), *state) as mem:
+        with optim_wrapper.optim_context(model):
+            batch = model.data_preprocessor(data, True)
+            losses = model._run_forward(batch, mode='loss')
+        loss, _ = model.parse_losses(losses)
+        optim_wrapper.update_params(loss)
+    return mem.peak / 2**20
+
+
 def run_worker(args) -> dict:
     """Build one method, run its steps, return its figures."""
     import torch
@@ -229,12 +302,14 @@ def run_worker(args) -> dict:
             loss, _ = model.parse_losses(losses)
             optim_wrapper.update_params(loss)
         peak_mb = rss.peak_mb
+    tensor_peak_mb = tensor_peak(model, optim_wrapper, data, device)
 
     result = dict(
         step_s=statistics.median(steps),
         steps_s=steps,
         img_per_s=args.batch / statistics.median(steps),
         peak_mem_mb=peak_mb,
+        peak_tensor_mb=tensor_peak_mb,
         breakdown_s={k: statistics.median(p[k] for p in parts)
                      for k in parts[0]},
         params_m=sum(p.numel() for p in model.parameters()) / 1e6,
@@ -330,16 +405,18 @@ def main():
         r = dict(sorted(rs, key=lambda r: r['step_s'])[(len(rs) - 1) // 2])
         r['rounds_step_s'] = [x['step_s'] for x in rs]
         r['peak_mem_mb'] = max(x['peak_mem_mb'] for x in rs)
+        r['peak_tensor_mb'] = max(x['peak_tensor_mb'] for x in rs)
         results[method] = r
 
     ref = results.get('beit', {}).get('step_s')
     print(f'\n{"method":<16}{"step s":>9}{"img/s":>8}{"peak MB":>10}'
-          f'{"vs BEiT":>9}{"MFU":>7}')
+          f'{"tensor MB":>11}{"vs BEiT":>9}{"MFU":>7}')
     for method, r in results.items():
         ratio = f'{r["step_s"] / ref:.2f}x' if ref else '-'
         mfu = f'{r["mfu"] * 100:.1f}%' if r.get('mfu') else '-'
         print(f'{method:<16}{r["step_s"]:>9.2f}{r["img_per_s"]:>8.2f}'
-              f'{r["peak_mem_mb"]:>10.0f}{ratio:>9}{mfu:>7}')
+              f'{r["peak_mem_mb"]:>10.0f}{r["peak_tensor_mb"]:>11.0f}'
+              f'{ratio:>9}{mfu:>7}')
         r['ratio_to_beit'] = r['step_s'] / ref if ref else None
     if args.rounds > 1:
         print('rounds (s/step): ' + '; '.join(
