@@ -347,6 +347,27 @@ def test_dalle_tokens_from_a_second_view(registered):
     assert torch.equal(fast.argmax(1), plain.argmax(1))
 
 
+def test_targets_are_computed_outside_amp(registered):
+    # BEiT's original code tokenizes outside autocast: an arg-max over
+    # thousands of close scores taken in bf16/fp16 changes many tokens.
+    model = build_tiny_splitmask()
+    model.train()
+    seen = {}
+
+    def record(name):
+        def hook(module, args):
+            seen[name] = torch.is_autocast_enabled('cpu')
+        return hook
+
+    for name in ('target_generator', 'backbone'):
+        getattr(model, name).register_forward_pre_hook(record(name))
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = model.loss(torch.randn(2, 3, 64, 64),
+                            _samples(random_mask(2, 16, 8).reshape(2, 4, 4)))
+    assert seen == {'target_generator': False, 'backbone': True}
+    assert all(torch.isfinite(v) for v in losses.values())
+
+
 def test_one_decoder_batch_equals_one_pass_per_branch(registered):
     model = build_tiny_splitmask()
     model.eval()

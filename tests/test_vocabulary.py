@@ -214,3 +214,38 @@ def test_build_vocabulary_tool_from_config(registered, tmp_path):
     assert meta['num_patches'] == 3000 and meta['num_images'] == 12
     assert meta['normalization'] == dict(IMAGENET)
     torch.testing.assert_close(vocab.norm(dim=1), torch.ones(32))
+
+
+@pytest.mark.parametrize('output', ['ids', 'logits'])
+def test_tokens_stay_fp32_under_amp(tmp_path, output):
+    # Real photos against a vocabulary of 8192 of their own patches: the
+    # best entries' similarities are close, and a bf16 product (what
+    # autocast would use) changes a large share of the tokens.
+    import cv2
+
+    from splitmask_mm.demo_data import sample_image_paths
+    rng = np.random.default_rng(0)
+    crops = []
+    for path in sample_image_paths()[:8]:
+        img = cv2.imread(path, cv2.IMREAD_COLOR)[..., ::-1]
+        for _ in range(2):
+            y = rng.integers(0, img.shape[0] - 224)
+            x = rng.integers(0, img.shape[1] - 224)
+            crops.append(img[y:y + 224, x:x + 224])
+    mean, std = np.array(IMAGENET['mean']), np.array(IMAGENET['std'])
+    imgs = torch.from_numpy(
+        ((np.stack(crops) - mean) / std).astype(np.float32)).permute(
+            0, 3, 1, 2).contiguous()
+    patches = patchify(imgs, 16).reshape(-1, 768).numpy()
+    path = write_vocab(tmp_path / 'v.pth',
+                       random_vocabulary(patches, 2048, seed=0),
+                       patch_size=16, method='random')
+    tok = PatchVocabularyTokenizer(path, patch_size=16, output=output)
+    fp32 = tok(imgs)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        amp = tok(imgs)
+        # what the product would give if autocast reached it
+        bf16 = assign_tokens(torch.from_numpy(patches), tok.vocabulary)
+    assert amp.dtype == fp32.dtype and torch.equal(amp, fp32)
+    ids = fp32 if output == 'ids' else fp32.flatten(2).argmax(1)
+    assert (bf16 != ids.flatten()).float().mean() > 0.05
