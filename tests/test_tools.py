@@ -133,6 +133,7 @@ def test_benchmark_reports_every_figure(tmp_path):
         params = figures['params_m'] * 1e6 * 4 / 2**20
         assert figures['peak_tensor_mb'] > 4 * params
         assert figures['peak_mem_mb'] > figures['peak_tensor_mb']
+        assert figures['flops_per_step'] > 0 and figures['tflops_per_s'] > 0
     parts = result['methods']['splitmask']['breakdown_s']
     assert {'backbone', 'neck', 'target_generator', 'backward'} <= set(parts)
     assert result['pipeline_img_per_s_per_worker'] > 0

@@ -15,8 +15,9 @@ on the same synthetic batch, each method in a fresh process. Printed: the
 median step time, images/s, peak memory (GPU: max allocated; CPU: peak RSS
 of a step, and the peak of its live tensors, which unlike RSS does not move
 between runs), the step-time ratio to BEiT, SplitMask's breakdown
-(encoder, decoder, target generator, losses, backward, optimizer) and, on a
-GPU, the model FLOPs utilisation from FLOPs counted on the step's ops. Last,
+(encoder, decoder, target generator, losses, backward, optimizer), the
+FLOPs of a step counted on the ops it runs and the rate they run at
+(TFLOP/s), and on a GPU the model FLOPs utilisation. Last,
 the images/s one data-loader worker gets through the ADE20K pre-training
 pipeline, against the images/s the model consumes. Numbers only: this is
 not a test.
@@ -211,6 +212,28 @@ def tensor_peak(model, optim_wrapper, data, device) -> float:
     return mem.peak / 2**20
 
 
+def count_cpu_attention_flops():
+    """Teach torch's FLOP counter the CPU kernel of
+    ``scaled_dot_product_attention``: it counts the GPU kernels only, and
+    would count SplitMask's attention (fused) as 0 but BEiT's (plain
+    matrix products) in full."""
+    import torch
+    from torch.utils import flop_counter as fc
+    aten = torch.ops.aten
+    if aten._scaled_dot_product_flash_attention_for_cpu in fc.flop_registry:
+        return
+
+    @fc.register_flop_formula(aten._scaled_dot_product_flash_attention_for_cpu)
+    def forward(query, key, value, *args, out_shape=None, **kwargs):
+        return fc.sdpa_flop_count(query, key, value)
+
+    @fc.register_flop_formula(
+        aten._scaled_dot_product_flash_attention_for_cpu_backward)
+    def backward(grad_out, query, key, value, *args, out_shape=None,
+                 **kwargs):
+        return fc.sdpa_backward_flop_count(grad_out, query, key, value)
+
+
 def run_worker(args) -> dict:
     """Build one method, run its steps, return its figures."""
     import torch
@@ -314,19 +337,24 @@ def run_worker(args) -> dict:
                      for k in parts[0]},
         params_m=sum(p.numel() for p in model.parameters()) / 1e6,
         losses={k: float(v) for k, v in log_vars.items()})
+    # FLOPs of one step, counted on the ops it runs (forward, backward,
+    # the tokenizer; not the optimizer)
+    from torch.utils.flop_counter import FlopCounterMode
+    count_cpu_attention_flops()
+    with FlopCounterMode(display=False) as counter:
+        with optim_wrapper.optim_context(model):
+            batch = model.data_preprocessor(data, True)
+            losses = model._run_forward(batch, mode='loss')
+        loss, _ = model.parse_losses(losses)
+        loss.backward()
+    optim_wrapper.zero_grad()
+    flops = counter.get_total_flops()
+    result.update(flops_per_step=flops,
+                  tflops_per_s=flops / result['step_s'] / 1e12)
     if device.type == 'cuda':
-        from torch.utils.flop_counter import FlopCounterMode
-        with FlopCounterMode(display=False) as counter:
-            with optim_wrapper.optim_context(model):
-                batch = model.data_preprocessor(data, True)
-                losses = model._run_forward(batch, mode='loss')
-            loss, _ = model.parse_losses(losses)
-            loss.backward()
-        optim_wrapper.zero_grad()
-        flops = counter.get_total_flops()
         name = torch.cuda.get_device_name()
         peak = next((v for k, v in PEAK_FLOPS.items() if k in name), None)
-        result.update(flops_per_step=flops, device_name=name,
+        result.update(device_name=name,
                       mfu=flops / result['step_s'] / peak if peak else None)
     return result
 
@@ -410,13 +438,13 @@ def main():
 
     ref = results.get('beit', {}).get('step_s')
     print(f'\n{"method":<16}{"step s":>9}{"img/s":>8}{"peak MB":>10}'
-          f'{"tensor MB":>11}{"vs BEiT":>9}{"MFU":>7}')
+          f'{"tensor MB":>11}{"vs BEiT":>9}{"TFLOP/s":>9}{"MFU":>7}')
     for method, r in results.items():
         ratio = f'{r["step_s"] / ref:.2f}x' if ref else '-'
         mfu = f'{r["mfu"] * 100:.1f}%' if r.get('mfu') else '-'
         print(f'{method:<16}{r["step_s"]:>9.2f}{r["img_per_s"]:>8.2f}'
               f'{r["peak_mem_mb"]:>10.0f}{r["peak_tensor_mb"]:>11.0f}'
-              f'{ratio:>9}{mfu:>7}')
+              f'{ratio:>9}{r["tflops_per_s"]:>9.2f}{mfu:>7}')
         r['ratio_to_beit'] = r['step_s'] / ref if ref else None
     if args.rounds > 1:
         print('rounds (s/step): ' + '; '.join(
