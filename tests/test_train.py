@@ -174,3 +174,47 @@ def test_dist_train_with_restarts_resumes_on_its_own(ade20k_root, tmp_path,
     assert 'Resuming from' in proc.stdout and 'iter_4.pth' in proc.stdout
     assert 'Iter(train) [5/6]' in proc.stdout
     assert 'Iter(train) [1/6]' not in proc.stdout
+
+
+def test_bf16_wrapper_runs_the_forward_in_bf16_and_keeps_fp32_weights():
+    from mmengine.optim import build_optim_wrapper
+
+    import splitmask_mm  # noqa: F401
+    torch.manual_seed(0)
+    model = torch.nn.Linear(16, 4)
+    wrapper = build_optim_wrapper(model, dict(
+        type='BF16OptimWrapper', optimizer=dict(type='AdamW', lr=1e-2)))
+    before = model.weight.detach().clone()
+    with wrapper.optim_context(model):
+        out = model(torch.randn(8, 16))
+    assert out.dtype == torch.bfloat16
+    wrapper.update_params(out.float().pow(2).mean())
+    assert model.weight.dtype == torch.float32
+    assert not torch.equal(model.weight, before)
+    state = wrapper.state_dict()['state'][0]
+    assert state['exp_avg'].dtype == torch.float32
+
+
+def test_amp_flag_picks_the_wrapper_the_machine_can_run(monkeypatch):
+    import importlib.util
+
+    from mmengine.config import Config
+    spec = importlib.util.spec_from_file_location(
+        'train_tool', osp.join(ROOT, 'tools', 'train.py'))
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    monkeypatch.setattr(sys, 'argv', ['train.py', DEMO_CONFIG, '--amp'])
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    for bf16, expected in ((True, 'BF16OptimWrapper'), (False, None)):
+        monkeypatch.setattr(torch.ops.mkldnn, '_is_mkldnn_bf16_supported',
+                            lambda: bf16)
+        cfg = Config.fromfile(DEMO_CONFIG)
+        if expected:
+            cfg = train.merge_args(cfg, train.parse_args())
+            assert cfg.optim_wrapper.type == expected
+        else:
+            with pytest.raises(SystemExit, match='bf16 instructions'):
+                train.merge_args(cfg, train.parse_args())
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    cfg = train.merge_args(Config.fromfile(DEMO_CONFIG), train.parse_args())
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'

@@ -65,7 +65,8 @@ def parse_args():
                         'beit,mae')
     parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
     parser.add_argument('--amp', action='store_true',
-                        help='bf16 autocast (GPU)')
+                        help='bf16 autocast: AmpOptimWrapper on a GPU, '
+                        'BF16OptimWrapper on a CPU')
     parser.add_argument('--json', help='write every figure to this file')
     parser.add_argument('--pipeline-images', type=int, default=64,
                         help='images through the data pipeline (0: skip)')
@@ -256,9 +257,13 @@ def run_worker(args) -> dict:
     model = MODELS.build(model_cfg)
     model.init_weights()
     model.to(device).train()
+    wrapper = 'OptimWrapper'
+    if args.amp:  # bf16 autocast; mmengine's AMP wrapper is GPU-only
+        wrapper = 'AmpOptimWrapper' if device.type == 'cuda' else \
+            'BF16OptimWrapper'
     optim_wrapper = build_optim_wrapper(model, dict(
-        type='AmpOptimWrapper' if args.amp else 'OptimWrapper',
-        **(dict(dtype='bfloat16') if args.amp else {}),
+        type=wrapper,
+        **(dict(dtype='bfloat16') if wrapper == 'AmpOptimWrapper' else {}),
         optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.05)))
     data = synthetic_batch(pipeline, args.batch)
 

@@ -2,12 +2,12 @@
 from .hooks import PREEMPTED_EXIT_CODE, PreemptionHook, SkippedImagesHook
 from .launch import setup_cpu_distributed
 from .loops import PaperScheduleTrainLoop, ResumableIterBasedTrainLoop
-from .optim import ViTLayerDecayOptimWrapperConstructor
+from .optim import BF16OptimWrapper, ViTLayerDecayOptimWrapperConstructor
 from .runner import (SplitMaskRunner, safe_training_checkpoints,
                      trusted_local_checkpoints)
 
 __all__ = [
-    'PaperScheduleTrainLoop', 'ResumableIterBasedTrainLoop',
+    'BF16OptimWrapper', 'PaperScheduleTrainLoop', 'ResumableIterBasedTrainLoop',
     'SplitMaskRunner', 'trusted_local_checkpoints', 'safe_training_checkpoints',
     'ViTLayerDecayOptimWrapperConstructor', 'setup_cpu_distributed',
     'PreemptionHook', 'SkippedImagesHook', 'PREEMPTED_EXIT_CODE'

@@ -1,7 +1,10 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
+from contextlib import contextmanager
 from typing import Callable, List, Optional
 
-from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS
+import torch
+from mmengine.optim import OptimWrapper
+from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS
 from torch import nn
 
 from mmpretrain.engine.optimizers import \
@@ -42,3 +45,23 @@ class ViTLayerDecayOptimWrapperConstructor(
                 return backbone.get_layer_depth(name, 'backbone.')
 
         super().add_params(params, module, prefix, get_layer_depth, **kwargs)
+
+
+@OPTIM_WRAPPERS.register_module()
+class BF16OptimWrapper(OptimWrapper):
+    """Mixed precision in bfloat16, on a CPU as on a GPU.
+
+    mmengine's ``AmpOptimWrapper`` refuses to run without a GPU, yet CPUs
+    with bf16 instructions (AVX512-BF16, AMX) multiply matrices 2-3x faster
+    in bf16 than in fp32. The forward runs under ``torch.autocast`` in
+    bf16 on the model's device; weights, gradients and optimizer state stay
+    fp32. bf16 has fp32's exponent range, so no loss scaling is needed.
+    Selected by ``tools/train.py --amp`` on a machine without a GPU.
+    """
+
+    @contextmanager
+    def optim_context(self, model: nn.Module):
+        device = next(model.parameters()).device.type
+        with super().optim_context(model), \
+                torch.autocast(device, dtype=torch.bfloat16):
+            yield
