@@ -176,9 +176,9 @@ class LiveTensorPeak:
         self.now -= self.live.pop(key, 0)
 
     def __enter__(self):
+        import torch
         from torch.utils._python_dispatch import TorchDispatchMode
         from torch.utils._pytree import tree_map_only
-        import torch
         tracker = self
 
         class Mode(TorchDispatchMode):
@@ -455,6 +455,20 @@ def main():
         print('rounds (s/step): ' + '; '.join(
             f'{m} ' + ' '.join(f'{x:.2f}' for x in r['rounds_step_s'])
             for m, r in results.items()))
+        if 'beit' in runs:
+            # a round's methods run back to back, under the same load of
+            # the machine: their ratio moves less than their times
+            for method, r in results.items():
+                r['ratio_to_beit_rounds'] = [
+                    x['step_s'] / b['step_s']
+                    for x, b in zip(runs[method], runs['beit'])]
+                r['ratio_to_beit_median_of_rounds'] = statistics.median(
+                    r['ratio_to_beit_rounds'])
+            print('ratio to BEiT, round by round (median): ' + '; '.join(
+                f'{m} ' + ' '.join(
+                    f'{x:.2f}' for x in r['ratio_to_beit_rounds']) +
+                f' ({r["ratio_to_beit_median_of_rounds"]:.2f})'
+                for m, r in results.items() if m != 'beit'))
     for method in ('splitmask', 'splitmask-dalle'):
         if method in results:
             parts = results[method]['breakdown_s']
