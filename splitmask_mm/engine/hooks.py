@@ -4,10 +4,11 @@ import os.path as osp
 import signal
 from typing import Optional, Sequence
 
-import torch
-from mmengine.dist import all_gather_object, all_reduce, is_main_process
+from mmengine.dist import all_gather_object, is_main_process
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
+
+from ..models.utils import any_process
 
 # EX_TEMPFAIL: "try again later". tools/slurm_train.sh requeues on it.
 PREEMPTED_EXIT_CODE = 75
@@ -55,9 +56,7 @@ class PreemptionHook(Hook):
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs=None) -> None:
-        flag = torch.tensor([int(self.received is not None)])
-        all_reduce(flag, op='max')  # no-op on one process
-        if not flag.item():
+        if not any_process(self.received is not None):
             return
         filename = f'iter_{runner.iter + 1}.pth'
         path = osp.join(runner.work_dir, filename)

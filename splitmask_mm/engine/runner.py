@@ -66,9 +66,7 @@ def safe_training_checkpoints():
     """Let mmengine read training checkpoints, of any origin, with torch's
     safe loader inside this block (:func:`load_training_checkpoint`: the
     message hub comes back empty, which evaluation does not need)."""
-    return checkpoint_loader(
-        lambda filename, map_location=None: load_training_checkpoint(
-            filename, map_location))
+    return checkpoint_loader(load_training_checkpoint)
 
 
 @contextmanager

@@ -23,7 +23,6 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
-from mmengine.dist import all_reduce
 from mmengine.logging import MessageHub
 from mmengine.model import BaseModule, ModuleList
 from torch import nn
@@ -35,7 +34,7 @@ from mmpretrain.models.selfsup.base import BaseSelfSupervisor
 from mmpretrain.models.utils import build_2d_sincos_position_embedding
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
-from .utils import gather_with_grad
+from .utils import any_process, gather_with_grad
 
 
 # --------------------------------------------------------------------------
@@ -606,9 +605,7 @@ class SplitMask(BaseSelfSupervisor):
         bad = [k for k, v in losses.items()
                if not bool(torch.isfinite(v).all())]
         if self.nonfinite_loss == 'skip':
-            anywhere = torch.tensor([int(bool(bad))])
-            all_reduce(anywhere, op='max')  # no-op on one process
-            if not anywhere.item():
+            if not any_process(bool(bad)):
                 self.skipped_in_a_row = 0
                 return
             self.skipped_in_a_row += 1

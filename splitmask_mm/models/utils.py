@@ -3,6 +3,7 @@ from typing import Tuple
 
 import torch
 import torch.distributed as dist
+from mmengine.dist import all_reduce
 
 
 class _GatherWithGrad(torch.autograd.Function):
@@ -31,6 +32,15 @@ class _GatherWithGrad(torch.autograd.Function):
         dist.all_reduce(grad, op=dist.ReduceOp.SUM)
         start = ctx.rank * ctx.rows
         return grad[start:start + ctx.rows]
+
+
+def any_process(flag: bool) -> bool:
+    """True on every process if ``flag`` is True on any of them (one scalar
+    all-reduce; mmengine moves it to the backend's device, so nccl works
+    too; just ``flag`` on one process)."""
+    value = torch.tensor([int(flag)])
+    all_reduce(value, op='max')
+    return bool(value.item())
 
 
 def gather_with_grad(x: torch.Tensor) -> Tuple[torch.Tensor, int]:
