@@ -104,3 +104,61 @@ def test_pack_inputs_carries_the_mask(registered):
     mask = packed['data_samples'].mask
     assert isinstance(mask, torch.Tensor)
     assert torch.equal(mask, torch.from_numpy(results['mask']))
+
+
+def test_paper_block_split_blocks_stay_within_16_to_75_patches():
+    """The paper's default split: BEiT's block masking at 50%, each block
+    adding at most 75 patches to subset A and, but for the last one that
+    fills A up to its exact count, about 16 or more (BEiT draws the block's
+    area in [16, 75] and rounds its sides)."""
+    gen = SplitMaskGenerator(input_size=14)  # the defaults are the paper's
+    assert (gen.mode, gen.ratio, gen.min_num_patches, gen.max_num_patches) \
+        == ('block', 0.5, 16, 75)
+    sampler = gen._block_sampler
+    added = []
+    original = type(sampler)._mask
+
+    def recording_mask(mask, max_mask_patches):
+        delta = original(sampler, mask, max_mask_patches)
+        added.append((delta, max_mask_patches))
+        return delta
+
+    sampler._mask = recording_mask
+    np.random.seed(0)
+    blocks_per_split, full = [], []
+    for _ in range(200):
+        mask = draw(gen)[0]
+        assert int((~mask).sum()) == 98 and int(mask.sum()) == 98
+        blocks = [d for d, _ in added if d > 0]
+        blocks_per_split.append(len(blocks))
+        # never more than 75 new patches, never more than A still needs
+        assert all(0 <= d <= min(75, room) for d, room in added)
+        full += [d for d, room in added if d > 0 and room >= 16]
+        added.clear()
+    # blocks drawn with room for a whole one are blocks of 16 to 75 patches
+    # (one that overlaps earlier blocks adds fewer new ones)
+    assert np.median(full) >= 20 and np.percentile(full, 90) > 40
+    # 98 patches take several blocks, and the number varies
+    assert min(blocks_per_split) >= 2 and len(set(blocks_per_split)) > 2
+
+
+def test_block_bounds_are_checked():
+    with pytest.raises(ValueError, match='max_num_patches=8 is below '
+                       'min_num_patches=16'):
+        SplitMaskGenerator(input_size=14, max_num_patches=8)
+    with pytest.raises(ValueError, match='min_num_patches must be >= 1'):
+        SplitMaskGenerator(input_size=14, min_num_patches=0)
+
+
+def test_block_split_reaches_every_patch_of_the_grid():
+    # mmpretrain's BEiTMaskGenerator never puts a block on the last row or
+    # column (an exclusive randint where BEiT's code is inclusive); the
+    # split must let either subset hold any patch
+    gen = SplitMaskGenerator(input_size=14)
+    np.random.seed(1)
+    in_a = np.stack([~m for m in draw(gen, 600)])
+    assert in_a.any(0).all() and (~in_a).any(0).all()
+    # blocks favour the centre, but no side more than the opposite one
+    share = in_a.mean(0)
+    assert abs(share[0].mean() - share[-1].mean()) < 0.06
+    assert abs(share[:, 0].mean() - share[:, -1].mean()) < 0.06

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import DEMO_CONFIG, ROOT, python_env, write_images
-from splitmask_mm.models import PatchVocabularyTokenizer, patchify
-from splitmask_mm.vocabulary import (assign_tokens, kmeans_vocabulary,
-                                     load_vocabulary, random_vocabulary,
-                                     save_vocabulary)
+from helpers import DEMO_CONFIG, ROOT, python_env, write_images
+from splitmask_mm.models import (PatchVocabularyTokenizer, assign_tokens,
+                                 patchify)
+from splitmask_mm.vocabulary import load_vocabulary, save_vocabulary
+from splitmask_mm.vocabulary_builder import (kmeans_vocabulary,
+                                             random_vocabulary)
 
 IMAGENET = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
                 to_rgb=True)
@@ -64,7 +65,7 @@ def test_ids_do_not_depend_on_batching(tmp_path):
     # and they are the arg-max of the cosine similarity
     patches = patchify(imgs, 16).reshape(-1, D)
     cos = torch.nn.functional.normalize(patches, dim=1) @ \
-        torch.nn.functional.normalize(tok.vocabulary, dim=1).t()
+        torch.nn.functional.normalize(tok.codebook, dim=1).t()
     assert (cos.gather(1, whole.reshape(-1, 1)) >=
             cos.max(1, keepdim=True).values - 1e-5).all()
 
@@ -245,7 +246,7 @@ def test_tokens_stay_fp32_under_amp(tmp_path, output):
     with torch.autocast('cpu', dtype=torch.bfloat16):
         amp = tok(imgs)
         # what the product would give if autocast reached it
-        bf16 = assign_tokens(torch.from_numpy(patches), tok.vocabulary)
+        bf16 = assign_tokens(torch.from_numpy(patches), tok.codebook)
     assert amp.dtype == fp32.dtype and torch.equal(amp, fp32)
     ids = fp32 if output == 'ids' else fp32.flatten(2).argmax(1)
     assert (bf16 != ids.flatten()).float().mean() > 0.05

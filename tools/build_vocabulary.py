@@ -1,5 +1,13 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
-"""Build a patch vocabulary (SplitMask's token targets) from images.
+"""Build a patch vocabulary (token targets from the data) from images.
+
+The paper's default targets, random projection, need no vocabulary; this
+tool builds the other two of its tokenizers, k-means centroids and random
+patches of the data (``model.target_generator=dict(type=
+'PatchVocabularyTokenizer', vocabulary=FILE)``), and prints how the
+built vocabulary spreads the sampled patches over its entries (entries
+used, entropy, most frequent token) beside random projection's spread of
+the same patches.
 
     python tools/build_vocabulary.py CONFIG [--out FILE] [options]
     python tools/build_vocabulary.py IMAGE_DIR --out FILE [options]
@@ -19,6 +27,11 @@ import functools
 import os.path as osp
 import sys
 import time
+import warnings
+
+# mmengine imports pkg_resources, which setuptools < 81 (needed for its
+# pkg:: config bases) deprecates loudly on every start: library noise.
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 
 import numpy as np
 import torch
@@ -81,8 +94,10 @@ def source_from_config(args):
     if out is None and target.get('type') == 'PatchVocabularyTokenizer':
         out = target['vocabulary']
     if out is None:
-        raise SystemExit('--out is needed: the config has no '
-                         'PatchVocabularyTokenizer target generator')
+        raise SystemExit(
+            '--out is needed: the config has no PatchVocabularyTokenizer '
+            f'target generator (its targets are {target.get("type")}, which '
+            'needs no vocabulary)')
     return dataset, model.data_preprocessor, model.backbone.patch_size, out
 
 
@@ -155,8 +170,11 @@ def main():
     import splitmask_mm  # noqa: F401  (registers our modules)
     from mmengine.registry import DefaultScope
     from mmpretrain.registry import DATASETS, MODELS
-    from splitmask_mm.vocabulary import (kmeans_vocabulary, random_vocabulary,
-                                         save_vocabulary)
+    from splitmask_mm.models import RandomProjectionTokenizer
+    from splitmask_mm.vocabulary import save_vocabulary
+    from splitmask_mm.vocabulary_builder import (codebook_usage, format_usage,
+                                                 kmeans_vocabulary,
+                                                 random_vocabulary)
     DefaultScope.get_instance('build_vocabulary', scope_name='mmpretrain')
 
     start = time.time()
@@ -204,6 +222,16 @@ def main():
         build_seconds=round(time.time() - sampled, 1),
         splitmask_mm_version=splitmask_mm.__version__,
         created=time.strftime('%Y-%m-%dT%H:%M:%S'))
+    usage = codebook_usage(torch.from_numpy(patches),
+                           torch.from_numpy(vocabulary))
+    default = RandomProjectionTokenizer(args.size, int(patch_size))
+    projection = codebook_usage(torch.from_numpy(patches), default.codebook,
+                                default.patch_norm)
+    meta['usage'] = usage
+    print(f'[vocabulary] token usage of the {len(patches)} sampled patches: '
+          f'{format_usage(usage)}')
+    print('[vocabulary] (random projection, the default, on the same '
+          f'patches: {format_usage(projection)})')
     save_vocabulary(out, torch.from_numpy(vocabulary), meta)
     print(f'[vocabulary] wrote {args.size} entries ({args.method}, '
           f'{len(patches)} patches of {len(dataset)} images, sampling '

@@ -7,14 +7,22 @@
 For each image, one PNG: the image (resized and centre-cropped to the
 model's input size), subset A, subset B (hidden patches greyed), and the
 inpainting of each half from the other (the seen half as it is, the other
-half predicted). With token targets, a predicted token is drawn as its
-vocabulary entry (unit-norm, in normalised pixels) scaled to the mean norm
-of the seen patches; with pixel targets, the predicted normalised pixels
-take the true patch's mean and spread, as MAE's pictures do. CPU is fine.
+half predicted). With random-projection tokens (the default), whose
+entries are not pictures, a hidden patch whose token the model predicts
+right is drawn as it is and a wrong one in dark grey, and the label says
+the share it got right; with a patch vocabulary, a predicted token is drawn
+as its entry (unit-norm, in normalised pixels) scaled to the mean norm of
+the seen patches; with pixel targets, the predicted normalised pixels take
+the true patch's mean and spread, as MAE's pictures do. CPU is fine.
 """
 import argparse
 import os
 import os.path as osp
+import warnings
+
+# mmengine imports pkg_resources, which setuptools < 81 (needed for its
+# pkg:: config bases) deprecates loudly on every start: library noise.
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 
 import cv2
 import numpy as np
@@ -60,9 +68,9 @@ def unpatchify(patches: torch.Tensor, grid: int, p: int) -> torch.Tensor:
 
 @torch.no_grad()
 def panels(model, img_bgr: np.ndarray, in_b: torch.Tensor) -> list:
-    """The five pictures of one image, RGB uint8."""
+    """The five pictures of one image (RGB uint8) and their labels."""
     from mmpretrain.structures import DataSample
-    from splitmask_mm.models import patchify
+    from splitmask_mm.models import PatchVocabularyTokenizer, patchify
     pre = model.data_preprocessor
     data = dict(
         inputs=torch.from_numpy(img_bgr).permute(2, 0, 1)[None].contiguous(),
@@ -79,11 +87,20 @@ def panels(model, img_bgr: np.ndarray, in_b: torch.Tensor) -> list:
     true = patchify(img.float(), p)[0]  # (L, D) normalised pixels
     head = model.head
 
+    tokenizer = model.target_generator
+    drawable = isinstance(tokenizer, PatchVocabularyTokenizer)
+    scores = []
+
     def predict(decoded, seen, hidden):
         out = head.predictor(decoded[0, hidden])
-        if head.target_type == 'tokens':
-            entries = model.target_generator.vocabulary[out.argmax(-1)]
+        if head.target_type == 'tokens' and drawable:
+            entries = tokenizer.codebook[out.argmax(-1)]
             return entries * true[seen].norm(dim=-1).mean()
+        if head.target_type == 'tokens':
+            right = out.argmax(-1) == tokenizer(img)[0, hidden]
+            scores.append(float(right.float().mean()))
+            dark = torch.full_like(true[hidden], -1.5)
+            return torch.where(right[:, None], true[hidden], dark)
         t = true[hidden]  # per-patch normalised pixels back to the patch's
         return out * t.std(-1, keepdim=True) + t.mean(-1, keepdim=True)
 
@@ -107,7 +124,10 @@ def panels(model, img_bgr: np.ndarray, in_b: torch.Tensor) -> list:
     for x in images:  # back to RGB uint8 (the preprocessor made RGB)
         x = (x * std + mean).clamp(0, 255).byte().permute(1, 2, 0)
         out.append(x.numpy())
-    return out
+    labels = list(LABELS)
+    for i, score in zip((3, 4), scores):  # share of hidden tokens right
+        labels[i] += f' {score:.0%}'
+    return out, labels
 
 
 def main():
@@ -133,9 +153,9 @@ def main():
     for path in args.images:
         img = load_square(path, size)
         in_b = torch.from_numpy(generator({})['mask'])
-        pictures = panels(model, img, in_b)
+        pictures, labels = panels(model, img, in_b)
         sheet = np.full((size + BAND, 5 * size, 3), 255, np.uint8)
-        for i, (pic, label) in enumerate(zip(pictures, LABELS)):
+        for i, (pic, label) in enumerate(zip(pictures, labels)):
             sheet[BAND:, i * size:(i + 1) * size] = pic
             cv2.putText(sheet, label, (i * size + 3, BAND - 6),
                         cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1,

@@ -14,6 +14,11 @@ default_hooks = dict(
         type='CheckpointHook', interval=5000, by_epoch=False,
         max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # a NaN/inf loss stops the run before the optimizer step, naming the
+    # term and the iteration; mode='skip' skips such steps instead
+    # (--cfg-options default_hooks.nonfinite.mode=skip)
+    nonfinite=dict(type='NonFiniteLossHook', mode='stop',
+                   max_skipped_in_a_row=10),
 )
 custom_hooks = [
     # SIGUSR1/SIGTERM (Slurm's time-limit warning or pre-emption): finish

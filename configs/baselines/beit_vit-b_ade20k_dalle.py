@@ -2,12 +2,11 @@
 # (112px second view), on the ADE20K images and schedule of
 # ../splitmask/vit-b_ade20k.py. DALL-E's encoder weights are the user's to
 # download into checkpoints/dalle_encoder.pth (see README).
-# The same model and pipeline work on top of vit-b_coco.py / vit-b_custom.py.
+# The same model and pipeline work on other data (set data_root/data_prefix).
 _base_ = [
-    '../splitmask/vit-b_ade20k.py',
+    '../splitmask/vit-b_custom.py',
     '../_base_/models/beit_vit-b_p16.py',
 ]
-custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
 model = dict(
     _delete_=True,  # another algorithm replaces SplitMask's model entirely
@@ -45,6 +44,10 @@ train_pipeline = [
         min_num_patches=16),
     dict(type='PackInputs'),
 ]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(
+    dataset=dict(
+        data_root='data/ade/ADEChallengeData2016/',
+        data_prefix='images/training',
+        pipeline=train_pipeline))
 # as mmpretrain's BEiT config
 find_unused_parameters = True

@@ -1,12 +1,11 @@
 # Baseline: MAE (mmpretrain's MAE: MAEViT + MAEPretrainDecoder +
-# MAEPretrainHead, normalised-pixel targets, 75% masking) on the same data
-# and schedule as ../splitmask/vit-b_custom.py, with MAE's own optimiser.
+# MAEPretrainHead, normalised-pixel targets, 75% masking) on the same data,
+# batch and schedule as ../splitmask/vit-b_custom.py, with MAE's own optimiser.
 #   tools/dist_train.sh configs/baselines/mae_vit-b_custom.py 8
 _base_ = [
     '../splitmask/vit-b_custom.py',
     '../_base_/models/mae_vit-b_p16.py',
 ]
-custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
 # another algorithm and optimiser replace SplitMask's entirely
 model = dict(_delete_=True, **_base_.mae_model)

@@ -1,10 +1,18 @@
-# SplitMask ViT-S/16 pre-training on a folder of your own images (see
-# vit-b_custom.py for the commands; the same vocabulary file serves both).
-_base_ = ['./vit-b_custom.py', '../_base_/backbones/vit-s_p16.py']
-custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
+# SplitMask ViT-S/16 pre-training on a folder of your own images: the
+# ViT-B/16 recipe (vit-b_custom.py) with a ViT-S encoder and a decoder as
+# wide as it.
+#   tools/dist_train.sh configs/splitmask/vit-s_custom.py 8 --cfg-options \
+#       train_dataloader.dataset.data_root=/path/to/images
+_base_ = [
+    '../_base_/backbones/vit-s_p16.py',
+    '../_base_/models/splitmask_p16.py',
+    '../_base_/datasets/pretrain_images.py',
+    '../_base_/schedules/splitmask_adamw.py',
+    '../_base_/splitmask_runtime.py',
+]
 
 model = dict(
     backbone=dict(**_base_.vit_s),
-    # Decoder width 256 for ViT-S (ours; 512 for ViT-B).
-    neck=dict(in_channels=_base_.vit_s_dims, embed_dims=256, num_heads=8),
-    head=dict(in_channels=256))
+    neck=dict(in_channels=_base_.vit_s_dims, embed_dims=_base_.vit_s_dims,
+              num_heads=_base_.vit_s_heads),
+    head=dict(in_channels=_base_.vit_s_dims))

@@ -2,22 +2,19 @@
 # 96px crops of the photos that `tools/demo.py` writes to data/demo/images
 # (scikit-image's sample photos, colour, grey and RGBA; nothing is
 # downloaded). About 20 images: an epoch is one batch, the iteration loop
-# simply runs many epochs.
-#   python tools/demo.py   (writes the images, builds a 512-entry patch
-#                           vocabulary from them, then trains this)
+# simply runs many epochs. The paper's recipe at this scale: random-projection
+# tokens (8192), block split at 50%, a 2-block decoder as wide as the encoder.
+#   python tools/demo.py   (writes the images, then trains this)
 _base_ = [
     '../_base_/backbones/vit-tiny_p16.py',
     '../_base_/schedules/splitmask_adamw.py',
     '../_base_/splitmask_runtime.py',
 ]
-custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
 img_size = 96
 patch_size = 16
 grid = img_size // patch_size  # 6x6 patches
-# Targets: token ids from a patch vocabulary of the demo images themselves.
-vocabulary = 'data/demo/vocabulary_p16_k512.pth'
-vocabulary_size = 512
+num_tokens = 8192
 model = dict(
     type='SplitMask',
     data_preprocessor=dict(
@@ -39,22 +36,23 @@ model = dict(
         type='SplitMaskDecoder',
         num_patches=grid * grid,
         in_channels=_base_.vit_tiny_dims,
-        embed_dims=128,
+        embed_dims=_base_.vit_tiny_dims,
         depth=2,
-        num_heads=4),
+        num_heads=_base_.vit_tiny_heads),
     head=dict(
         type='SplitMaskHead',
-        in_channels=128,
+        in_channels=_base_.vit_tiny_dims,
         target_type='tokens',
-        num_classes=vocabulary_size,
+        num_classes=num_tokens,
         match_weight=1.0,
         temperature=0.2,
         proj_type='linear',
         proj_dims=64),
     target_generator=dict(
-        type='PatchVocabularyTokenizer',
-        vocabulary=vocabulary,
-        patch_size=patch_size))
+        type='RandomProjectionTokenizer',
+        num_tokens=num_tokens,
+        patch_size=patch_size,
+        seed=0))
 
 data_root = 'data/demo/'
 train_pipeline = [
@@ -66,11 +64,15 @@ train_pipeline = [
         backend='pillow',
         interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5),
+    # the paper's 50% block split; its blocks of 16 to 75 of a 14x14 grid
+    # scaled by area to the 6x6 grid
     dict(
         type='SplitMaskGenerator',
         input_size=grid,
         ratio=0.5,
-        mode='random',
+        mode='block',
+        min_num_patches=3,
+        max_num_patches=14,
         patch_size=patch_size),
     dict(type='PackInputs'),
 ]
@@ -98,7 +100,8 @@ train_dataloader = dict(
 max_iters = 600
 warmup_iters = 40
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
-train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=max_iters)
+train_cfg = dict(_delete_=True, type='ResumableIterBasedTrainLoop',
+                 max_iters=max_iters)
 param_scheduler = [
     dict(
         type='LinearLR',

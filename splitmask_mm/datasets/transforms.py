@@ -1,4 +1,5 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
+import math
 from typing import Optional, Tuple, Union
 
 import numpy as np
@@ -6,6 +7,36 @@ from mmcv.transforms import BaseTransform
 
 from mmpretrain.datasets.transforms import BEiTMaskGenerator
 from mmpretrain.registry import TRANSFORMS
+
+
+class _BlockSampler(BEiTMaskGenerator):
+    """mmpretrain's ``BEiTMaskGenerator`` with BEiT's block positions.
+
+    mmpretrain draws a block's top-left corner with numpy's ``randint(0,
+    H - h)``, whose upper end is exclusive, where BEiT's own code uses
+    Python's inclusive ``random.randint(0, H - h)``: no block ever reaches
+    the last row or column, so at 50% subset A would never hold a patch of
+    the bottom row or the right column. Same draws otherwise.
+    """
+
+    def _mask(self, mask: np.ndarray, max_mask_patches: int) -> int:
+        delta = 0
+        for _ in range(10):
+            target_area = np.random.uniform(self.min_num_patches,
+                                            max_mask_patches)
+            aspect_ratio = math.exp(np.random.uniform(*self.log_aspect_ratio))
+            h = int(round(math.sqrt(target_area * aspect_ratio)))
+            w = int(round(math.sqrt(target_area / aspect_ratio)))
+            if w < self.width and h < self.height:
+                top = np.random.randint(0, self.height - h + 1)
+                left = np.random.randint(0, self.width - w + 1)
+                block = mask[top:top + h, left:left + w]
+                if 0 < h * w - block.sum() <= max_mask_patches:
+                    delta = int(h * w - block.sum())
+                    block[...] = 1
+                if delta > 0:
+                    break
+        return delta
 
 
 @TRANSFORMS.register_module()
@@ -27,18 +58,23 @@ class SplitMaskGenerator(BaseTransform):
         input_size (int | tuple): Patch grid ``(h, w)``, e.g. 14 for a
             224px image with 16px patches.
         ratio (float): Share of the grid in subset A, in (0, 1). 0.5 splits
-            in halves; 0.25 hides 75% from branch A (the paper's choice for
-            small data sets). Defaults to 0.5.
-        mode (str): ``'random'`` draws A uniformly among all patches;
-            ``'block'`` draws A as BEiT's blockwise masking does (rectangles
-            of patches). B is always the exact complement. Defaults to
-            ``'random'``.
+            in halves (the paper's default); 0.25 hides 75% from branch A
+            (the paper's choice for the smallest data sets, with
+            ``mode='random'``). Defaults to 0.5.
+        mode (str): ``'block'`` draws A as BEiT's blockwise masking does
+            (rectangles of ``min_num_patches`` to ``max_num_patches``
+            patches until A has its count; the paper's default);
+            ``'random'`` draws A uniformly among all patches. B is always
+            the exact complement. Defaults to ``'block'``.
         patch_size (int, optional): If given, the image must be exactly
             ``input_size * patch_size`` pixels; checked on every sample.
         min_num_patches (int): Smallest block in ``'block'`` mode.
-            Defaults to 4.
+            Defaults to 16 (the paper, BEiT).
+        max_num_patches (int, optional): Largest block in ``'block'`` mode;
+            None: up to the patches A still needs. Defaults to 75 (the
+            paper, BEiT).
         min_aspect (float): Smallest block aspect ratio in ``'block'``
-            mode. Defaults to 0.3.
+            mode. Defaults to 0.3 (BEiT).
         max_aspect (float, optional): Largest block aspect ratio in
             ``'block'`` mode. Defaults to ``1 / min_aspect``.
     """
@@ -46,9 +82,10 @@ class SplitMaskGenerator(BaseTransform):
     def __init__(self,
                  input_size: Union[int, Tuple[int, int]],
                  ratio: float = 0.5,
-                 mode: str = 'random',
+                 mode: str = 'block',
                  patch_size: Optional[int] = None,
-                 min_num_patches: int = 4,
+                 min_num_patches: int = 16,
+                 max_num_patches: Optional[int] = 75,
                  min_aspect: float = 0.3,
                  max_aspect: Optional[float] = None) -> None:
         if isinstance(input_size, int):
@@ -74,15 +111,24 @@ class SplitMaskGenerator(BaseTransform):
                              f'"block", got {mode!r}')
         self.mode = mode
         self.patch_size = patch_size
+        if max_num_patches is not None and max_num_patches < min_num_patches:
+            raise ValueError(
+                f'SplitMaskGenerator.max_num_patches={max_num_patches} is '
+                f'below min_num_patches={min_num_patches}')
+        if min_num_patches < 1:
+            raise ValueError('SplitMaskGenerator.min_num_patches must be >= '
+                             f'1, got {min_num_patches}')
         self.min_num_patches = min_num_patches
+        self.max_num_patches = max_num_patches
         self.min_aspect = min_aspect
         self.max_aspect = max_aspect
         if mode == 'block':
             # BEiT's blockwise sampler draws exactly num_a patches; reuse it.
-            self._block_sampler = BEiTMaskGenerator(
+            self._block_sampler = _BlockSampler(
                 input_size=(self.height, self.width),
                 num_masking_patches=self.num_a,
                 min_num_patches=min(min_num_patches, self.num_a),
+                max_num_patches=max_num_patches,
                 min_aspect=min_aspect,
                 max_aspect=max_aspect)
 
@@ -121,6 +167,7 @@ class SplitMaskGenerator(BaseTransform):
         repr_str += f'mode={self.mode!r}, '
         repr_str += f'patch_size={self.patch_size}, '
         repr_str += f'min_num_patches={self.min_num_patches}, '
+        repr_str += f'max_num_patches={self.max_num_patches}, '
         repr_str += f'min_aspect={self.min_aspect}, '
         repr_str += f'max_aspect={self.max_aspect})'
         return repr_str

@@ -1,12 +1,13 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
 from .splitmask import (SplitMask, SplitMaskDecoder, SplitMaskHead,
-                        SplitMaskViT, SkipStep, info_nce, split_indices)
+                        SplitMaskViT, info_nce, split_indices)
 from .targets import (NormalizedPixelTarget, PatchVocabularyTokenizer,
-                      patchify)
+                      RandomProjectionTokenizer, assign_tokens, patchify)
 from .utils import gather_with_grad
 
 __all__ = [
     'SplitMask', 'SplitMaskViT', 'SplitMaskDecoder', 'SplitMaskHead',
-    'NormalizedPixelTarget', 'PatchVocabularyTokenizer', 'split_indices',
-    'info_nce', 'patchify', 'gather_with_grad', 'SkipStep'
+    'NormalizedPixelTarget', 'PatchVocabularyTokenizer',
+    'RandomProjectionTokenizer', 'assign_tokens', 'split_indices', 'info_nce',
+    'patchify', 'gather_with_grad'
 ]

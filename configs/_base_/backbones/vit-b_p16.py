@@ -7,3 +7,4 @@ vit_b = dict(
     layer_scale_init_value=0.1,
     norm_cfg=dict(type='LN', eps=1e-6))
 vit_b_dims = 768
+vit_b_heads = 12

@@ -7,3 +7,4 @@ vit_s = dict(
     layer_scale_init_value=0.1,
     norm_cfg=dict(type='LN', eps=1e-6))
 vit_s_dims = 384
+vit_s_heads = 6

@@ -8,3 +8,4 @@ vit_tiny = dict(
     layer_scale_init_value=0.1,
     norm_cfg=dict(type='LN', eps=1e-6))
 vit_tiny_dims = 192
+vit_tiny_heads = 3

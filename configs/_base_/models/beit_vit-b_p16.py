@@ -1,6 +1,10 @@
 # mmpretrain's BEiT v1 (BEiTPretrainViT + BEiTV1Head) for the baselines in
 # configs/baselines/: model without its target generator (each config sets
-# it) and BEiT's two-view pipeline with blockwise masking.
+# it) and BEiT's two-view pipeline with blockwise masking. Absolute position
+# embeddings instead of BEiT's shared relative position bias: the paper
+# fine-tunes every model (baselines too) with absolute (sinusoidal)
+# positions, and tools/convert_checkpoint.py turns such a BEiT into the same
+# plain ViT as ours, so every fine-tuning config takes it.
 beit_model = dict(
     type='BEiT',
     # BEiT tokenizes a second view; here it is the same crop, normalised
@@ -20,6 +24,9 @@ beit_model = dict(
         final_norm=True,
         out_type='raw',
         layer_scale_init_value=0.1,
+        use_abs_pos_emb=True,
+        use_rel_pos_bias=False,
+        use_shared_rel_pos_bias=False,
         init_cfg=[
             dict(type='TruncNormal', std=0.02, layer='Linear'),
             dict(type='TruncNormal', std=0.02, layer='Conv2d'),

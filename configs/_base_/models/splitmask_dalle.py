@@ -27,7 +27,9 @@ dalle_pipeline = [
         type='SplitMaskGenerator',
         input_size=14,
         ratio=0.5,
-        mode='random',
+        mode='block',
+        min_num_patches=16,
+        max_num_patches=75,
         patch_size=16),
     dict(type='PackInputs'),
 ]

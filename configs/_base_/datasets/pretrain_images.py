@@ -1,6 +1,9 @@
-# ImageNet-1k training images, labels ignored (class folders are walked):
-#   data/imagenet/train/n01440764/*.JPEG ...   (1,281,167 images)
-data_root = 'data/imagenet/'
+# Unlabelled images for pre-training: every image under
+# data_root/data_prefix, searched recursively (jpg, png, bmp, tif, webp, ...;
+# sub-folders such as ImageNet's class folders are just walked, no labels).
+# Here a folder of your own (data/custom/, or --cfg-options
+# train_dataloader.dataset.data_root=...); the ADE20K, COCO and ImageNet
+# configs set their folders.
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(
@@ -10,15 +13,19 @@ train_pipeline = [
         backend='pillow',
         interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5),
+    # The paper's split: BEiT's block masking at 50% (blocks of 16 to 75
+    # patches) gives subset A, its complement subset B.
     dict(
         type='SplitMaskGenerator',
         input_size=14,
         ratio=0.5,
-        mode='random',
+        mode='block',
+        min_num_patches=16,
+        max_num_patches=75,
         patch_size=16),
     dict(type='PackInputs'),
 ]
-# 8 processes x 256 = total batch 2048.
+# 8 processes x 256 = total batch 2048 (the paper's).
 train_dataloader = dict(
     batch_size=256,
     num_workers=8,
@@ -35,6 +42,6 @@ train_dataloader = dict(
         # an unreadable file: a warning naming it, another image instead, a
         # count at the end (SkippedImagesHook); 'fail' stops with its name
         bad_images='skip',
-        data_root=data_root,
-        data_prefix='train',
+        data_root='data/custom/',
+        data_prefix='',
         pipeline=train_pipeline))
