@@ -381,16 +381,3 @@ def test_one_decoder_batch_equals_one_pass_per_branch(registered):
                                         (ids_a, ids_b)):
             torch.testing.assert_close(decoded, model.neck(latent, ids),
                                        rtol=1e-5, atol=1e-5)
-
-
-def test_non_finite_loss_stops_before_the_step(registered):
-    from mmengine.logging import MessageHub
-    model = build_tiny_splitmask()
-    MessageHub.get_current_instance().update_info('iter', 41)
-    with torch.no_grad():
-        model.head.predictor.bias[0] = float('nan')
-    # raised by loss(), so train_step never reaches backward or step
-    with pytest.raises(FloatingPointError,
-                       match=r'Non-finite loss_mim at iteration 42'):
-        model.loss(torch.randn(2, 3, 64, 64),
-                   _samples(random_mask(2, 16, 8).reshape(2, 4, 4)))

@@ -1,12 +1,19 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
-"""Hooks that keep a long run alive: pre-emption and skipped images."""
+"""Hooks that keep a long run alive: non-finite losses, pre-emption and
+unreadable images.
+
+Registered in mmengine's root registry, so the configs of every library
+(mmpretrain, mmseg, mmdet) can name them.
+"""
 import os.path as osp
 import signal
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence
 
+import torch
 from mmengine.dist import all_gather_object, is_main_process
 from mmengine.hooks import Hook
-from mmpretrain.registry import HOOKS
+from mmengine.model import is_model_wrapper
+from mmengine.registry import HOOKS
 
 from ..models.utils import any_process
 
@@ -134,3 +141,114 @@ class SkippedImagesHook(Hook):
             f'Skipped images: {len(names)} unreadable files, replaced by '
             f'other images {sum(skipped.values())} times: '
             f'{names[:20]}{" ..." if len(names) > 20 else ""}')
+
+
+def _is_finite(value) -> bool:
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return all(bool(torch.isfinite(v).all()) for v in values
+               if isinstance(v, torch.Tensor))
+
+
+@HOOKS.register_module()
+class NonFiniteLossHook(Hook):
+    """Stop, or skip, a training step whose loss is NaN or infinite, before
+    backward and the optimizer step, naming the loss term and iteration.
+
+    Works for any model the runner trains (SplitMask, mmpretrain's BEiT and
+    MAE, mmseg, mmdet and mmpretrain fine-tuning): it checks the loss terms
+    where every mmengine model sums them (``parse_losses``, called by
+    ``train_step`` between the forward and ``optim_wrapper.update_params``).
+    So no NaN reaches the weights, and no checkpoint holds one; a stopped
+    run resumes from its last checkpoint.
+
+    - ``mode='stop'``: raise ``FloatingPointError`` at once.
+    - ``mode='skip'``: no backward and no optimizer step for this iteration
+      (the iteration still counts, so the schedule, logs and checkpoints keep
+      their places), logged with a running count (``skipped_steps`` in the
+      message hub); stop after ``max_skipped_in_a_row`` such steps in a row
+      (divergence). All processes agree through one all-reduce per step, so
+      they skip together (a process that stepped alone would wait forever in
+      DDP's gradient all-reduce).
+
+    Args:
+        mode (str): ``'stop'`` or ``'skip'``. Defaults to ``'stop'``.
+        max_skipped_in_a_row (int): With ``'skip'``. Defaults to 10.
+    """
+
+    priority = 'VERY_HIGH'
+
+    def __init__(self, mode: str = 'stop',
+                 max_skipped_in_a_row: int = 10) -> None:
+        if mode not in ('stop', 'skip'):
+            raise ValueError("NonFiniteLossHook.mode must be 'stop' or "
+                             f"'skip', got {mode!r}")
+        if max_skipped_in_a_row < 1:
+            raise ValueError('NonFiniteLossHook.max_skipped_in_a_row must be '
+                             f'>= 1, got {max_skipped_in_a_row}')
+        self.mode = mode
+        self.max_skipped_in_a_row = max_skipped_in_a_row
+        self.skipped_in_a_row = 0
+        self.skip_step = False
+
+    def before_train(self, runner) -> None:
+        # mmengine has no hook between the forward and backward, so the two
+        # calls of train_step around it are wrapped (on these instances
+        # only): parse_losses checks, update_params skips.
+        model = runner.model.module if is_model_wrapper(runner.model) \
+            else runner.model
+        parse_losses = model.parse_losses
+
+        def checked_parse_losses(losses: Dict):
+            self.check(runner, losses)
+            return parse_losses(losses)
+
+        model.parse_losses = checked_parse_losses
+        optim_wrapper = runner.optim_wrapper
+        if self.mode == 'skip' and hasattr(optim_wrapper, 'update_params'):
+            update_params = optim_wrapper.update_params
+
+            def guarded_update_params(loss, *args, **kwargs):
+                if self.skip_step:
+                    optim_wrapper.zero_grad()
+                    return None
+                return update_params(loss, *args, **kwargs)
+
+            optim_wrapper.update_params = guarded_update_params
+
+    def check(self, runner, losses: Dict) -> None:
+        """Decide on this step from the loss terms (before their sum)."""
+        bad = [k for k, v in losses.items()
+               if 'loss' in k and not _is_finite(v)]
+        self.skip_step = False
+        if self.mode == 'skip':
+            if not any_process(bool(bad)):
+                self.skipped_in_a_row = 0
+                return
+            self.skipped_in_a_row += 1
+        elif not bad:
+            return
+        values = {k: _as_float(v) for k, v in losses.items() if 'loss' in k}
+        what = ', '.join(bad) or 'loss on another process'
+        where = f'at iteration {runner.iter + 1} ({values})'
+        if self.mode == 'skip' and \
+                self.skipped_in_a_row <= self.max_skipped_in_a_row:
+            self.skip_step = True
+            skipped = runner.message_hub.get_info('skipped_steps', 0) + 1
+            runner.message_hub.update_info('skipped_steps', skipped)
+            runner.logger.warning(
+                f'Non-finite {what} {where}: step skipped '
+                f'({self.skipped_in_a_row} in a row, {skipped} so far).')
+            return
+        raise FloatingPointError(
+            f'Non-finite {what} {where}'
+            + (f', {self.skipped_in_a_row} steps in a row'
+               if self.mode == 'skip' else '')
+            + ': stopped before the optimizer step; lower the learning rate'
+            ' or check the data, then resume from the last checkpoint.')
+
+
+def _as_float(value) -> float:
+    if isinstance(value, (list, tuple)):
+        return float(sum(float(v.mean()) for v in value))
+    return float(value.mean()) if isinstance(value, torch.Tensor) \
+        else float(value)

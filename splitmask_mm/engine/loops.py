@@ -9,7 +9,6 @@ from mmengine.runner.loops import _InfiniteDataloaderIterator
 from torch.utils.data import DataLoader
 
 from ..datasets.samplers import ResumableInfiniteSampler, mix_seed
-from ..models.splitmask import SkipStep
 from ..schedule import IMAGENET1K_TRAIN_IMAGES, paper_schedule
 
 
@@ -62,27 +61,15 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
         return self.runner.model
 
     def run_iter(self, data_batch) -> None:
-        """One iteration; one the model skips (a non-finite loss with
-        ``SplitMask(nonfinite_loss='skip')``) still counts, so the schedule,
-        logs and checkpoints keep their places."""
-        # samples the run has drawn, all processes together: where a resumed
-        # run's data stream goes on (counted before the hooks, so the
-        # checkpoint of this iteration includes this batch)
+        """One iteration, counting the samples the run has drawn."""
+        # all processes together: where a resumed run's data stream goes on
+        # (counted before the hooks, so the checkpoint of this iteration
+        # includes this batch)
         hub = self.runner.message_hub
         if self.dataloader.batch_size:  # None with a batch sampler
             hub.update_info('samples_seen', hub.get_info('samples_seen', 0) +
                             self.dataloader.batch_size * get_world_size())
-        try:
-            super().run_iter(data_batch)
-        except SkipStep as e:
-            skipped = hub.get_info('skipped_steps', 0) + 1
-            hub.update_info('skipped_steps', skipped)
-            self.runner.logger.warning(f'{e} Skipped steps so far: {skipped}.')
-            self.runner.optim_wrapper.zero_grad()
-            self.runner.call_hook(
-                'after_train_iter', batch_idx=self._iter,
-                data_batch=data_batch, outputs={})
-            self._iter += 1
+        super().run_iter(data_batch)
 
     def restart_data_stream(self) -> None:
         """Point the data stream at the first sample not yet trained on."""

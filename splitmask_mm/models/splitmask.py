@@ -23,7 +23,6 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
-from mmengine.logging import MessageHub
 from mmengine.model import BaseModule, ModuleList
 from torch import nn
 
@@ -34,7 +33,7 @@ from mmpretrain.models.selfsup.base import BaseSelfSupervisor
 from mmpretrain.models.utils import build_2d_sincos_position_embedding
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
-from .utils import any_process, gather_with_grad
+from .utils import gather_with_grad
 
 
 # --------------------------------------------------------------------------
@@ -465,12 +464,6 @@ class SplitMask(BaseSelfSupervisor):
             (mmpretrain's ``DALL-E``) or ``(N, L, D)`` pixel targets. Frozen.
         data_preprocessor (dict, optional): Defaults to
             ``SelfSupDataPreprocessor``.
-        nonfinite_loss (str): On a NaN/inf loss: ``'stop'`` the run, or
-            ``'skip'`` the step (no backward, no optimizer step; all
-            processes skip together; needs ``ResumableIterBasedTrainLoop``
-            or ``PaperScheduleTrainLoop``). Defaults to ``'stop'``.
-        max_skipped_in_a_row (int): With ``'skip'``, stop after this many
-            non-finite steps in a row (divergence). Defaults to 10.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -480,15 +473,7 @@ class SplitMask(BaseSelfSupervisor):
                  head: dict,
                  target_generator: dict,
                  data_preprocessor: Optional[dict] = None,
-                 nonfinite_loss: str = 'stop',
-                 max_skipped_in_a_row: int = 10,
                  init_cfg: Optional[dict] = None) -> None:
-        if nonfinite_loss not in ('stop', 'skip'):
-            raise ValueError("SplitMask.nonfinite_loss must be 'stop' or "
-                             f"'skip', got {nonfinite_loss!r}")
-        self.nonfinite_loss = nonfinite_loss
-        self.max_skipped_in_a_row = max_skipped_in_a_row
-        self.skipped_in_a_row = 0
         super().__init__(
             backbone=backbone,
             neck=neck,
@@ -500,14 +485,14 @@ class SplitMask(BaseSelfSupervisor):
         # parameters for DDP to search.
         self.target_generator.requires_grad_(False)
         # A convolutional tokenizer (DALL-E) runs in channels-last layout:
-        # 15% faster on CPU (oneDNN), tensor-core friendly on GPU, same
-        # tokens (measured: logits within 3e-6, identical argmax).
+        # faster on CPU (oneDNN) and tensor-core friendly on GPU, with the
+        # same tokens (tools/benchmark.py measures the speed).
         self.channels_last_targets = any(
             p.dim() == 4 for p in self.target_generator.parameters())
         if self.channels_last_targets:
             self.target_generator.to(memory_format=torch.channels_last)
         if hasattr(self.target_generator, 'check_compatible'):
-            # A token vocabulary must fit the head and the pre-processing.
+            # A token codebook must fit the head and the pre-processing.
             if self.head.target_type != 'tokens':
                 raise ValueError(
                     f'{type(self.target_generator).__name__} gives token ids:'
@@ -556,8 +541,7 @@ class SplitMask(BaseSelfSupervisor):
         # 2. targets of every patch, before the encoder: the tokenizer's
         #    (DALL-E's) large temporary feature maps then do not pile up on
         #    the activations kept for backward (mmpretrain's BEiT computes
-        #    them after). Measured at ViT-B, batch 8: peak tensor memory
-        #    2944 -> 2653 MB, below BEiT's 2835 MB (tools/benchmark.py).
+        #    them after; tools/benchmark.py shows the peak memory of both).
         #    Outside AMP's autocast, as in BEiT's original code (mmpretrain
         #    runs it inside): an arg-max over 8192 close scores must not be
         #    taken in fp16/bf16 (DALL-E still runs its hidden layers in fp16
@@ -589,46 +573,4 @@ class SplitMask(BaseSelfSupervisor):
             decoded_b = self.neck(latent_b, ids_b)
 
         # 5. inpainting loss on the hidden patches + match loss
-        losses = self.head.loss(decoded_a, decoded_b, target, ids_a, ids_b)
-        self.check_finite(losses)
-        return losses
-
-    def check_finite(self, losses: Dict[str, torch.Tensor]) -> None:
-        """Stop (or skip the step) on a non-finite loss, naming the term
-        and the iteration.
-
-        Raised inside ``loss()``, before backward and the optimizer step, so
-        no NaN reaches the weights and no checkpoint holds them; a stopped
-        run resumes from its last checkpoint. To skip, every process must
-        agree (one all-reduce), else DDP's gradient all-reduce would hang.
-        """
-        bad = [k for k, v in losses.items()
-               if not bool(torch.isfinite(v).all())]
-        if self.nonfinite_loss == 'skip':
-            if not any_process(bool(bad)):
-                self.skipped_in_a_row = 0
-                return
-            self.skipped_in_a_row += 1
-        elif not bad:
-            return
-        hub = MessageHub.get_current_instance()
-        iteration = hub.get_info('iter') + 1 if 'iter' in hub.runtime_info \
-            else None
-        values = {k: float(v) for k, v in losses.items()}
-        if self.nonfinite_loss == 'skip' and \
-                self.skipped_in_a_row <= self.max_skipped_in_a_row:
-            raise SkipStep(
-                f'Non-finite {", ".join(bad) or "loss on another process"} '
-                f'at iteration {iteration} ({values}): step skipped '
-                f'({self.skipped_in_a_row} in a row).')
-        raise FloatingPointError(
-            f'Non-finite {", ".join(bad) or "loss on another process"} at '
-            f'iteration {iteration} ({values})'
-            + (f', {self.skipped_in_a_row} steps in a row'
-               if self.nonfinite_loss == 'skip' else '')
-            + ': stopped before the optimizer step; lower the learning rate'
-            ' or check the data, then resume from the last checkpoint.')
-
-
-class SkipStep(FloatingPointError):
-    """This iteration's loss is not finite: the training loop skips it."""
+        return self.head.loss(decoded_a, decoded_b, target, ids_a, ids_b)
