@@ -7,7 +7,7 @@ import sys
 import pytest
 import torch
 
-from conftest import (DEMO_CONFIG, ROOT, make_ade20k, make_random_vocabulary,
+from helpers import (DEMO_CONFIG, ROOT, make_ade20k, make_random_vocabulary,
                       python_env, write_images)
 
 CLS_TINY = osp.join(ROOT, 'configs', 'downstream', 'cls_vit-tiny_demo.py')
@@ -246,7 +246,7 @@ def test_detection_fine_tuning_from_the_converted_backbone(
         pretrained, tmp_path):
     """mmdet Mask R-CNN, ViTDet style, on COCO-layout data: bbox and segm
     AP from mmdet's COCO evaluator."""
-    from conftest import make_coco
+    from helpers import make_coco
     code, out = convert(pretrained, tmp_path / 'bb.pth')
     assert code == 0, out
     root = make_coco(str(tmp_path))
@@ -303,3 +303,50 @@ def test_window_attention_stays_inside_windows(registered):
     with torch.no_grad():
         torch.testing.assert_close(glob(x)[0], plain(x)[0], rtol=1e-5,
                                    atol=1e-5)
+
+
+def test_beit_backbone_converts_to_the_same_plain_vit(registered):
+    """The BEiT baseline (absolute positions) becomes our plain ViT layout:
+    every key lands strictly and the features are the same."""
+    from mmpretrain.models import VisionTransformer
+    from mmpretrain.models.selfsup.beit import BEiTPretrainViT
+    from splitmask_mm.weights import extract_backbone
+    arch = dict(embed_dims=48, num_layers=2, num_heads=3,
+                feedforward_channels=96)
+    torch.manual_seed(0)
+    beit = BEiTPretrainViT(arch=arch, img_size=32, patch_size=8,
+                           use_abs_pos_emb=True, use_rel_pos_bias=False,
+                           use_shared_rel_pos_bias=False,
+                           layer_scale_init_value=0.1, out_type='raw',
+                           final_norm=True)
+    beit.init_weights()
+    with torch.no_grad():  # non-trivial biases and layer scales
+        for name, p in beit.named_parameters():
+            if 'bias' in name or 'gamma' in name:
+                p.uniform_(-0.5, 0.5)
+    state = {f'backbone.{k}': v for k, v in beit.state_dict().items()}
+    vit = VisionTransformer(arch=arch, img_size=32, patch_size=8,
+                            layer_scale_init_value=0.1, out_type='raw',
+                            norm_cfg=dict(type='LN', eps=1e-6))
+    result = vit.load_state_dict(extract_backbone({'state_dict': state}),
+                                 strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+    beit.eval(), vit.eval()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(vit(x)[0], beit(x, None)[0],
+                                   rtol=1e-5, atol=1e-5)
+
+
+def test_beit_with_relative_position_bias_is_refused():
+    from splitmask_mm.weights import extract_backbone
+    state = {'backbone.cls_token': torch.zeros(1, 1, 4),
+             'backbone.pos_embed': torch.zeros(1, 5, 4),
+             'backbone.patch_embed.projection.weight': torch.zeros(4, 3, 2, 2),
+             'backbone.layers.0.attn.qkv.weight': torch.zeros(12, 4),
+             'backbone.layers.0.attn.q_bias': torch.zeros(4),
+             'backbone.layers.0.attn.v_bias': torch.zeros(4),
+             'backbone.rel_pos_bias.relative_position_bias_table':
+             torch.zeros(3, 1)}
+    with pytest.raises(ValueError, match='use_rel_pos_bias=False'):
+        extract_backbone({'state_dict': state})
