@@ -2,7 +2,6 @@
 # (configs/splitmask/vit-tiny_demo.py): the ViT-B recipe of
 # cls_vit-b_folder.py at CPU scale (96px, 4 layers, width 192).
 _base_ = ['./cls_vit-b_folder.py', '../_base_/backbones/vit-tiny_p16.py']
-custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
 pretrained = 'work_dirs/vit-tiny_demo/backbone.pth'
 img_size = 96

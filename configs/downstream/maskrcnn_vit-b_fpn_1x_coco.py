@@ -50,4 +50,6 @@ optim_wrapper = dict(
         layer_decay_rate=0.7,
         custom_keys=_base_.vit_no_decay_keys),
     clip_grad=dict(max_norm=1.0))
+# a NaN/inf loss stops before the optimizer step (mode='skip' skips it)
+default_hooks = dict(nonfinite=dict(type='NonFiniteLossHook'))
 runner_type = 'SplitMaskRunner'

@@ -126,7 +126,9 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     checkpoint=dict(
         type='CheckpointHook', by_epoch=False, save_last=True,
-        interval=interval, max_keep_ckpts=3))
+        interval=interval, max_keep_ckpts=3),
+    # a NaN/inf loss stops before the optimizer step (mode='skip' skips it)
+    nonfinite=dict(type='NonFiniteLossHook'))
 log_processor = dict(by_epoch=False)
 auto_scale_lr = dict(base_batch_size=64)
 runner_type = 'SplitMaskRunner'

@@ -5,7 +5,6 @@ _base_ = [
     './maskrcnn_vit-b_vitdet-lsj_coco.py',
     '../_base_/backbones/vit-tiny_p16.py',
 ]
-custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
 pretrained = 'work_dirs/vit-tiny_demo/backbone.pth'
 image_size = (128, 128)

@@ -105,4 +105,6 @@ param_scheduler = [
         eta_min=0.0,
         by_epoch=False)
 ]
+# a NaN/inf loss stops before the optimizer step (mode='skip' skips it)
+default_hooks = dict(nonfinite=dict(type='NonFiniteLossHook'))
 runner_type = 'SplitMaskRunner'

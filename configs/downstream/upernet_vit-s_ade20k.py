@@ -1,7 +1,6 @@
 # UperNet + SplitMask ViT-S/16 on ADE20K: the ViT-B recipe with ViT-S's
 # width (384, DeiT-S shape) and a 384-channel UperNet.
 _base_ = ['./upernet_vit-b_ade20k.py', '../_base_/backbones/vit-s_p16.py']
-custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
 pretrained = 'work_dirs/vit-s_ade20k/backbone.pth'
 embed_dims = _base_.vit_s_dims

@@ -2,7 +2,6 @@
 # (configs/splitmask/vit-tiny_demo.py: 4 layers, width 192): 96px crops,
 # plain BN (one process), whole-image inference on 96px-high images.
 _base_ = ['./upernet_vit-b_ade20k.py', '../_base_/backbones/vit-tiny_p16.py']
-custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
 pretrained = 'work_dirs/vit-tiny_demo/backbone.pth'
 crop_size = (96, 96)
