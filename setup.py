@@ -22,16 +22,23 @@ setup(
     long_description_content_type='text/markdown',
     packages=find_packages(include=['splitmask_mm', 'splitmask_mm.*']),
     python_requires='>=3.9',
-    # The full pinned stack (and why each pin) is in requirements.txt and
-    # tools/install.sh; mmcv needs a source build against the installed torch.
+    # The pinned stack that installs together (and why each pin):
+    # requirements*.txt, tools/install.sh and docs/STACK.md. mmcv comes in
+    # one of two forms, chosen by an extra: 'lite' (no compiled operators:
+    # pre-training, conversion, classification) or the compiled 'mmcv' that
+    # 'seg' and 'det' need (built from source against the installed torch).
     install_requires=[
-        'mmengine>=0.10,<0.11', 'mmcv>=2.0.0,<2.2.0', 'mmpretrain>=1.2,<1.3',
-        'numpy', 'setuptools<81'
+        'mmengine>=0.10,<0.11', 'mmpretrain>=1.2,<1.3', 'numpy',
+        'opencv-python', 'setuptools<81', 'scikit-image', 'scikit-learn'
     ],
     extras_require={
-        'seg': ['mmsegmentation>=1.2,<1.3'],
-        'det': ['mmdet>=3.3,<3.4'],
-        'tests': ['pytest', 'scikit-image'],
+        'lite': ['mmcv-lite>=2.0.0,<2.2.0'],
+        'seg': ['mmcv>=2.0.0,<2.2.0', 'mmsegmentation>=1.2,<1.3', 'ftfy',
+                'regex'],
+        'det': ['mmcv>=2.0.0,<2.2.0', 'mmdet>=3.3,<3.4'],
+        'vocab': ['faiss-cpu'],
+        'tensorboard': ['tensorboard'],
+        'tests': ['pytest', 'timm', 'faiss-cpu', 'tensorboard'],
     },
     license='Apache-2.0',
     zip_safe=False)

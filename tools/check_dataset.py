@@ -15,7 +15,12 @@ import argparse
 import os
 import os.path as osp
 import sys
+import warnings
 from collections import defaultdict
+
+# mmengine imports pkg_resources, which setuptools < 81 (needed for its
+# pkg:: config bases) deprecates loudly on every start: library noise.
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 
 from mmengine.config import Config, DictAction
 

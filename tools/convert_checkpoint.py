@@ -16,6 +16,11 @@ no code in it runs, so a downloaded checkpoint converts safely.
 import argparse
 import os.path as osp
 import sys
+import warnings
+
+# mmengine imports pkg_resources, which setuptools < 81 (needed for its
+# pkg:: config bases) deprecates loudly on every start: library noise.
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if ROOT not in sys.path:

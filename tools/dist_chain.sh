@@ -13,6 +13,6 @@ if [ -z "$CHAIN" ]; then
   echo "usage: $0 CHAIN_CONFIG [GPUS]" >&2
   exit 2
 fi
-PYTHON=${PYTHON:-python}
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+source "$ROOT/tools/find_python.sh"
 PYTHONPATH="$ROOT":$PYTHONPATH exec $PYTHON "$ROOT/tools/chain.py" "$CHAIN" --gpus "$GPUS"

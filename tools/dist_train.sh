@@ -18,9 +18,9 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-python}
 MAX_RESTARTS=${MAX_RESTARTS:-0}
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+source "$ROOT/tools/find_python.sh"
 RESUME=()
 if [ "$MAX_RESTARTS" -gt 0 ]; then
   RESUME=(--resume)  # a later --resume PATH among the options still wins

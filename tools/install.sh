@@ -1,30 +1,58 @@
 #!/usr/bin/env bash
 # Install splitmask_mm and its pinned OpenMMLab stack into a virtual env.
 #
-#   bash tools/install.sh [VENV_DIR]      (default: .venv in the repo root)
+#   bash tools/install.sh [--full] [--cuda] [VENV_DIR]   (default VENV_DIR: .venv)
 #
-# The pins and the reason for each are in docs/STACK.md. The slow step is
-# compiling mmcv 2.1.0 (~17 min on 2 cores); pip caches the wheel it builds,
-# so a second install on the same machine takes a minute or two.
+# Default (a couple of minutes, no compiler): what pre-training, the
+#   vocabulary tools, conversion, the pictures and classification
+#   fine-tuning need, with mmcv-lite (mmcv without compiled operators).
+# --full: adds mmcv with compiled operators (built from source, ~17 min on
+#   2 cores the first time; pip caches the wheel), mmsegmentation and mmdet,
+#   for segmentation and detection fine-tuning and the test suite. It
+#   replaces mmcv-lite in place.
+# --cuda: build mmcv's CUDA operators too (mmdet's RoIAlign/NMS on GPU
+#   tensors need them). Chosen by itself when a GPU (nvidia-smi) and a CUDA
+#   compiler (nvcc) are present; TORCH_CUDA_ARCH_LIST picks the GPU
+#   architectures (default: the GPUs of this machine, e.g. 9.0 for H100/H200).
+#
+# The pins and the reason for each are in docs/STACK.md.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${1:-$ROOT/.venv}"
+FULL=0
+CUDA=auto
+VENV="$ROOT/.venv"
+for arg in "$@"; do
+  case "$arg" in
+    --full) FULL=1 ;;
+    --cuda) CUDA=1; FULL=1 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -*) echo "unknown option $arg (see: bash tools/install.sh --help)" >&2; exit 2 ;;
+    *) VENV="$arg" ;;
+  esac
+done
 PY="${PYTHON:-python3.11}"
 command -v "$PY" >/dev/null || PY=python3
 
+start=$(date +%s)
 if [ ! -x "$VENV/bin/python" ]; then
   echo "[install] creating virtual env $VENV"
   "$PY" -m venv "$VENV"
 fi
-PIP="$VENV/bin/python -m pip"
+VPY="$VENV/bin/python"
+PIP="$VPY -m pip"
 $PIP install -q --upgrade "pip<26.2"
 
-echo "[install] torch 2.14.1 + torchvision 0.29.1 and build tools"
-$PIP install "setuptools<81" wheel ninja torch==2.14.1 torchvision==0.29.1 numpy==2.3.5
+echo "[install] torch 2.14.1 + torchvision 0.29.1"
+$PIP install -q "setuptools<81" wheel ninja torch==2.14.1 torchvision==0.29.1 numpy==2.3.5
 
-# torch 2.14 headers need C++20; mmcv's setup.py hard-codes -std=c++17.
-WRAP="$VENV/bin/cxx20"
-cat > "$WRAP" <<'EOW'
+has_ops() { "$VPY" -c "import mmcv.ops" 2>/dev/null; }
+if [ "$FULL" = 1 ]; then
+  if ! has_ops; then
+    # mmcv-lite and mmcv install the same package: one at a time
+    $PIP uninstall -q -y mmcv-lite 2>/dev/null || true
+    # torch 2.14's headers need C++20; mmcv's setup.py hard-codes -std=c++17
+    WRAP="$VENV/bin/cxx20"
+    cat > "$WRAP" <<'EOW'
 #!/usr/bin/env bash
 args=()
 for a in "$@"; do
@@ -32,17 +60,40 @@ for a in "$@"; do
 done
 exec g++ "${args[@]}"
 EOW
-chmod +x "$WRAP"
-
-if ! "$VENV/bin/python" -c "import mmcv.ops" 2>/dev/null; then
-  echo "[install] mmcv 2.1.0 with compiled ops (first time: ~17 min; cached afterwards)"
-  CXX="$WRAP" MAX_JOBS="${MAX_JOBS:-2}" FORCE_CUDA=0 MMCV_WITH_OPS=1 \
-    $PIP install --no-build-isolation mmcv==2.1.0
+    chmod +x "$WRAP"
+    if [ "$CUDA" = auto ]; then
+      CUDA=0
+      if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1 \
+          && command -v nvcc >/dev/null; then CUDA=1; fi
+    fi
+    if [ "$CUDA" = 1 ]; then
+      command -v nvcc >/dev/null || { echo "[install] --cuda needs a CUDA compiler (nvcc) on the PATH" >&2; exit 1; }
+      if [ -z "${TORCH_CUDA_ARCH_LIST:-}" ]; then
+        TORCH_CUDA_ARCH_LIST="$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | sort -u | paste -sd ';' -)"
+        [ -n "$TORCH_CUDA_ARCH_LIST" ] || { echo "[install] no GPU here: set TORCH_CUDA_ARCH_LIST (e.g. 9.0) for a CUDA build" >&2; exit 1; }
+      fi
+      export TORCH_CUDA_ARCH_LIST
+      echo "[install] mmcv 2.1.0 with compiled CPU and CUDA operators for architectures $TORCH_CUDA_ARCH_LIST ($(nvcc --version | tail -1))"
+    else
+      echo "[install] mmcv 2.1.0 with compiled CPU operators (first time: ~17 min on 2 cores; cached afterwards)"
+    fi
+    CXX="$WRAP" MAX_JOBS="${MAX_JOBS:-$(nproc)}" FORCE_CUDA="$CUDA" MMCV_WITH_OPS=1 \
+      $PIP install --no-build-isolation mmcv==2.1.0
+  fi
+  # A build without torch visible silently skips the ops: check them.
+  "$VPY" -c "import mmcv.ops, mmcv; print('[install] mmcv', mmcv.__version__, 'with compiled ops')"
+  $PIP install -q -r "$ROOT/requirements-full.txt"
+else
+  if ! has_ops; then
+    $PIP install -q mmcv-lite==2.1.0
+  fi
+  $PIP install -q -r "$ROOT/requirements.txt"
 fi
-# A build without torch visible silently skips the ops: check them.
-"$VENV/bin/python" -c "import mmcv.ops, mmcv; print('[install] mmcv', mmcv.__version__, 'with ops')"
 
-echo "[install] OpenMMLab stack and splitmask_mm"
-$PIP install -r "$ROOT/requirements.txt"
-$PIP install --no-build-isolation --no-deps -e "$ROOT"
-"$VENV/bin/python" -c "import splitmask_mm, mmseg, mmdet, mmpretrain; print('[install] splitmask_mm', splitmask_mm.__version__, 'ready')"
+$PIP install -q --no-build-isolation --no-deps -e "$ROOT"
+if [ "$FULL" = 1 ]; then
+  "$VPY" -c "import splitmask_mm, mmseg, mmdet, mmpretrain; print('[install] splitmask_mm', splitmask_mm.__version__, 'ready: full stack (pre-training, mmseg, mmdet, mmpretrain)')"
+else
+  "$VPY" -c "import splitmask_mm, mmpretrain; print('[install] splitmask_mm', splitmask_mm.__version__, 'ready: pre-training and classification (segmentation and detection: bash tools/install.sh --full)')"
+fi
+echo "[install] done in $(( $(date +%s) - start )) s; the env is $VENV (the tools use it: no need to activate)"

@@ -13,6 +13,11 @@ import glob
 import json
 import os.path as osp
 import sys
+import warnings
+
+# mmengine imports pkg_resources, which setuptools < 81 (needed for its
+# pkg:: config bases) deprecates loudly on every start: library noise.
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 
 
 def read_scalars(work_dir: str) -> list:

@@ -26,8 +26,8 @@ SIGNAL_SECS=${SIGNAL_SECS:-300}
 MAX_REQUEUES=${MAX_REQUEUES:-10}
 PREEMPTED=75  # splitmask_mm.engine.PREEMPTED_EXIT_CODE
 PY_ARGS=${@:5}
-PYTHON=${PYTHON:-python}
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+source "$ROOT/tools/find_python.sh"
 
 attempt=0
 while true; do

@@ -8,6 +8,11 @@ import argparse
 import json
 import os
 import os.path as osp
+import warnings
+
+# mmengine imports pkg_resources, which setuptools < 81 (needed for its
+# pkg:: config bases) deprecates loudly on every start: library noise.
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
@@ -15,6 +20,7 @@ from mmengine.runner import Runner
 
 from splitmask_mm.engine import (safe_training_checkpoints,
                                  setup_cpu_distributed)
+from splitmask_mm.stack import require_stack_for
 
 
 def main():
@@ -30,6 +36,7 @@ def main():
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
 
+    require_stack_for(args.config)
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options:

@@ -9,6 +9,11 @@ Also runs distributed on CPU (gloo), which mmengine's launcher cannot.
 import argparse
 import os
 import os.path as osp
+import warnings
+
+# mmengine imports pkg_resources, which setuptools < 81 (needed for its
+# pkg:: config bases) deprecates loudly on every start: library noise.
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 
 import torch
 from mmengine.config import Config, DictAction
@@ -16,6 +21,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from splitmask_mm.engine import setup_cpu_distributed
+from splitmask_mm.stack import require_stack_for
 
 
 def parse_args():
@@ -104,6 +110,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main():
     args = parse_args()
+    require_stack_for(args.config)
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     setup_cpu_distributed(cfg)
