@@ -1,0 +1,93 @@
+# UperNet fine-tuning for the CPU-scale study (configs/study/
+# digit_scenes.py): the ViT of the study's pre-training (4 layers, width
+# 192, 8px patches, 64px scenes) segmenting background + 10 digits. mmseg's
+# BaseSegDataset reads the scenes' ADE20K layout (11 classes, no
+# reduce_zero_label: 0 is the background class). Every arm is fine-tuned
+# with this one recipe; the study sets the data root, the backbone weights
+# (or the random initialisation) and the seed.
+_base_ = [
+    '../downstream/upernet_vit-b_ade20k.py',
+    '../_base_/backbones/vit-tiny_p16.py',
+]
+
+data_root = 'work_dirs/study/digit_scenes/data/'
+crop_size = (64, 64)
+classes = ('background', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9')
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(
+        # a custom shape replaces the arch name 'b'
+        arch=dict(_delete_=True, **_base_.vit_tiny_arch),
+        img_size=crop_size[0],
+        patch_size=8,
+        drop_path_rate=0.0,
+        out_indices=[0, 1, 2, 3],
+        init_cfg=dict(checkpoint='work_dirs/study/backbone.pth')),
+    # strides 4-32 from the stride-8 maps of 8px patches
+    neck=dict(embed_dim=192, rescales=[2, 1, 0.5, 0.25]),
+    decode_head=dict(in_channels=[192] * 4, channels=64, num_classes=11,
+                     norm_cfg=dict(type='BN', requires_grad=True)),
+    auxiliary_head=dict(in_channels=192, channels=32, num_classes=11,
+                        norm_cfg=dict(type='BN', requires_grad=True)),
+    test_cfg=dict(_delete_=True, mode='whole'))
+# no flips: a mirrored digit is another shape
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', reduce_zero_label=False),
+    dict(type='RandomResize', scale=crop_size, ratio_range=(1.0, 1.5),
+         keep_ratio=True),
+    dict(type='RandomCrop', crop_size=crop_size),
+    dict(type='PackSegInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', reduce_zero_label=False),
+    dict(type='PackSegInputs')
+]
+dataset = dict(
+    type='BaseSegDataset',
+    data_root=data_root,
+    metainfo=dict(classes=classes),
+    img_suffix='.jpg',
+    seg_map_suffix='.png',
+    reduce_zero_label=False)
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        _delete_=True,
+        data_prefix=dict(img_path='images/training',
+                         seg_map_path='annotations/training'),
+        pipeline=train_pipeline,
+        **dataset))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    dataset=dict(
+        _delete_=True,
+        data_prefix=dict(img_path='images/validation',
+                         seg_map_path='annotations/validation'),
+        pipeline=test_pipeline,
+        **dataset))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator
+# AdamW with layer-wise decay, as the ViT-B recipe, at a short budget's lr
+# (mild decay over 4 blocks: the randomly initialised arm trains too)
+optim_wrapper = dict(optimizer=dict(lr=1e-3), paramwise_cfg=dict(
+    layer_decay_rate=0.9))
+max_iters = 500
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
+         end=50),
+    dict(type='PolyLR', power=1.0, begin=50, end=max_iters, eta_min=0.0,
+         by_epoch=False)
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
+                 val_interval=max_iters)
+default_hooks = dict(
+    logger=dict(interval=50),
+    checkpoint=dict(by_epoch=False, interval=max_iters, max_keep_ckpts=1))
