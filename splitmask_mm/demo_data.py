@@ -10,6 +10,8 @@ import os.path as osp
 import shutil
 from typing import List
 
+from PIL import Image
+
 SAMPLE_IMAGES = [
     'astronaut.png', 'brick.png', 'camera.png', 'cell.png', 'chelsea.png',
     'clock_motion.png', 'coffee.png', 'coins.png', 'color.png', 'grass.png',
@@ -32,9 +34,21 @@ def sample_image_paths() -> List[str]:
 
 
 def write_sample_images(out_dir: str) -> int:
-    """Copy the sample photos into ``out_dir``; returns how many."""
+    """Write the sample photos into ``out_dir``; returns how many.
+
+    PNGs are re-saved without their embedded colour profile: one of them
+    carries a profile that libpng (which OpenCV decodes with) warns about on
+    every read, hundreds of lines in a training log. Pillow reads it without
+    libpng and writes the same pixels without the profile.
+    """
     os.makedirs(out_dir, exist_ok=True)
     paths = sample_image_paths()
     for path in paths:
-        shutil.copyfile(path, osp.join(out_dir, osp.basename(path)))
+        out = osp.join(out_dir, osp.basename(path))
+        if path.endswith('.png'):
+            with Image.open(path) as img:
+                img.info.pop('icc_profile', None)
+                img.save(out)
+        else:
+            shutil.copyfile(path, out)
     return len(paths)

@@ -1,19 +1,15 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
+"""Helpers shared by the tests: generated data in real on-disk layouts,
+vocabulary files, the subprocess environment."""
 import os
 import os.path as osp
 import subprocess
 import sys
 
 import numpy as np
-import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(ROOT, 'configs', 'splitmask', 'vit-tiny_demo.py')
-
-
-def pytest_configure(config):
-    config.addinivalue_line(
-        'markers', 'slow: long-running test, not in the default run')
 
 
 def write_images(folder: str, count: int, size=(120, 160), seed: int = 0,
@@ -86,20 +82,6 @@ def make_ade20k(root: str, count: int = 24, val_count: int = 0) -> str:
     return data_root
 
 
-@pytest.fixture
-def ade20k_root(tmp_path):
-    return make_ade20k(str(tmp_path))
-
-
-@pytest.fixture(scope='session')
-def registered():
-    import splitmask_mm  # noqa: F401
-    from mmengine.registry import DefaultScope
-    if DefaultScope.get_current_instance() is None:
-        DefaultScope.get_instance('splitmask_tests', scope_name='mmpretrain')
-    return True
-
-
 IMAGENET_NORM = dict(mean=[123.675, 116.28, 103.53],
                      std=[58.395, 57.12, 57.375], to_rgb=True)
 
@@ -114,17 +96,6 @@ def make_random_vocabulary(path, size: int, patch_size: int = 16) -> str:
         dict(patch_size=patch_size, num_tokens=size,
              normalization=IMAGENET_NORM, method='random'))
     return str(path)
-
-
-@pytest.fixture(scope='session')
-def vocab_8192(tmp_path_factory):
-    return make_random_vocabulary(
-        tmp_path_factory.mktemp('vocab') / 'v8192.pth', 8192)
-
-
-@pytest.fixture
-def demo_vocab(tmp_path):
-    return make_random_vocabulary(tmp_path / 'v512.pth', 512)
 
 
 def python_env():
@@ -179,26 +150,3 @@ def make_coco(root: str, train: int = 8, val: int = 3) -> str:
             json.dump(dict(images=images, annotations=anns,
                            categories=categories), f)
     return data_root
-
-
-@pytest.fixture(scope='session')
-def pretrained(tmp_path_factory):
-    """A real SplitMask checkpoint: 3 iterations of the demo config."""
-    tmp = tmp_path_factory.mktemp('pretrain')
-    data_root = make_ade20k(str(tmp), count=8)
-    vocab = make_random_vocabulary(tmp / 'v.pth', 512)
-    proc = subprocess.run([
-        sys.executable, osp.join(ROOT, 'tools', 'train.py'), DEMO_CONFIG,
-        '--work-dir', str(tmp / 'work'), '--cfg-options',
-        f'train_dataloader.dataset.data_root={data_root}',
-        'train_dataloader.dataset.data_prefix=images/training',
-        f'model.target_generator.vocabulary={vocab}',
-        'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=False', 'train_cfg.max_iters=3',
-        'param_scheduler.0.end=1', 'param_scheduler.1.begin=1',
-        'param_scheduler.1.end=3', 'default_hooks.checkpoint.interval=3',
-        'default_hooks.logger.interval=1'
-    ], cwd=ROOT, env=python_env(), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:]
-    return str(tmp / 'work' / 'iter_3.pth')

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 from PIL import Image
 
-from conftest import DEMO_CONFIG, ROOT, python_env, write_images
+from helpers import DEMO_CONFIG, ROOT, python_env, write_images
 
 
 def make_bad_folder(root):

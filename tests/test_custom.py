@@ -7,7 +7,7 @@ import sys
 import pytest
 from mmengine.config import Config
 
-from conftest import ROOT, python_env, write_images
+from helpers import ROOT, python_env, write_images
 
 CUSTOM = osp.join(ROOT, 'configs', 'splitmask', 'vit-b_custom.py')
 
@@ -104,10 +104,9 @@ def train(config, tmp_path, data_root, *options):
     return proc.stdout
 
 
-def test_custom_config_trains_on_a_mixed_nested_folder(tmp_path, vocab_8192):
+def test_custom_config_trains_on_a_mixed_nested_folder(tmp_path):
     root = mixed_folder(str(tmp_path / 'imgs'), 20)
     out = train(CUSTOM, tmp_path, root,
-                f'model.target_generator.vocabulary={vocab_8192}',
                 'train_dataloader.dataset.pipeline.3.ratio=0.25')
     assert 'Paper schedule: 20 images, total batch 2 -> 3 iterations = ' \
         '0.3 epochs, warm-up 1 iterations' in out
@@ -117,12 +116,10 @@ def test_custom_config_trains_on_a_mixed_nested_folder(tmp_path, vocab_8192):
 
 
 @pytest.mark.parametrize('method', ['beit', 'mae'])
-def test_baseline_trains_on_the_same_folder(tmp_path, vocab_8192, method):
+def test_baseline_trains_on_the_same_folder(tmp_path, method):
     root = mixed_folder(str(tmp_path / 'imgs'), 20)
     config = osp.join(ROOT, 'configs', 'baselines', f'{method}_vit-b_custom.py')
-    options = [f'model.target_generator.vocabulary={vocab_8192}'] \
-        if method == 'beit' else []
-    out = train(config, tmp_path, root, *options)
+    out = train(config, tmp_path, root)
     assert 'Paper schedule: 20 images, total batch 2 -> 3 iterations' in out
     assert 'Iter(train) [3/3]' in out
     assert (tmp_path / 'work' / 'iter_3.pth').is_file()

@@ -5,7 +5,7 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from conftest import write_images
+from helpers import write_images
 
 PIPELINE = [
     dict(type='LoadImageFromFile'),

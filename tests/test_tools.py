@@ -9,7 +9,7 @@ import sys
 import cv2
 import numpy as np
 
-from conftest import DEMO_CONFIG, ROOT, python_env, write_images
+from helpers import DEMO_CONFIG, ROOT, python_env, write_images
 
 
 def run(cmd):
@@ -22,15 +22,13 @@ def run(cmd):
 
 def test_visualize_split_draws_both_halves_and_their_inpainting(
         pretrained, tmp_path):
-    vocab = osp.join(osp.dirname(osp.dirname(pretrained)), 'v.pth')
     images = write_images(str(tmp_path / 'in'), 1, size=(150, 200))
     grey = str(tmp_path / 'in' / 'grey.png')
     cv2.imwrite(grey, cv2.imread(images[0], cv2.IMREAD_GRAYSCALE))
     out = run([
         sys.executable, osp.join(ROOT, 'tools', 'visualize_split.py'),
         DEMO_CONFIG, pretrained, images[0], grey, '--out',
-        str(tmp_path / 'vis'), '--cfg-options',
-        f'model.target_generator.vocabulary={vocab}'
+        str(tmp_path / 'vis')
     ])
     assert 'wrote 2 picture(s)' in out
     for name in ('img_0000_split.png', 'grey_split.png'):

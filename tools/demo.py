@@ -2,17 +2,17 @@
 """SplitMask pre-training demo on CPU, no download.
 
 Writes the sample photos that scikit-image ships (colour, grey-scale and
-RGBA PNG/JPEG files) to ``data/demo/images``, builds a patch vocabulary of
-512 entries from them (``tools/build_vocabulary.py``, the targets), and
-pre-trains the tiny ``configs/splitmask/vit-tiny_demo.py`` on them for a
-few minutes, logging progress and writing checkpoints to
-``work_dirs/vit-tiny_demo``.
+RGBA PNG/JPEG files) to ``data/demo/images`` and pre-trains the tiny
+``configs/splitmask/vit-tiny_demo.py`` on them for a few minutes with the
+paper's recipe (random-projection targets: nothing to build first),
+logging progress and writing checkpoints to ``work_dirs/vit-tiny_demo``.
 
     python tools/demo.py [--work-dir DIR] [--iters N] [--cfg-options ...]
 """
 import argparse
 import glob
 import json
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -24,9 +24,30 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 
-def run(cmd: list) -> None:
+# what the demo shows of the training log: progress, losses, checkpoints,
+# warnings and errors (the whole log is in WORK_DIR/train.log)
+SHOWN = ('Iter(train)', 'Saving checkpoint', 'WARNING', 'Error', 'error',
+         'Traceback', 'Exception')
+
+
+def run(cmd: list, log_file: str) -> None:
+    """Run the training, showing its progress lines, logging everything."""
     print('[demo] ' + ' '.join(cmd), flush=True)
-    subprocess.run(cmd, check=True)
+    print(f'[demo] full log: {log_file}', flush=True)
+    os.makedirs(osp.dirname(osp.abspath(log_file)), exist_ok=True)
+    tail = []
+    with open(log_file, 'w') as log, subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, bufsize=1) as proc:
+        for line in proc.stdout:
+            log.write(line)
+            tail = (tail + [line])[-40:]
+            if any(key in line for key in SHOWN):
+                print(line.rstrip()[:240], flush=True)
+    if proc.returncode:
+        sys.stdout.write(''.join(tail))
+        raise SystemExit(f'[demo] training failed (exit {proc.returncode}); '
+                         f'the whole log is {log_file}')
 
 
 def main() -> None:
@@ -42,19 +63,7 @@ def main() -> None:
     count = write_sample_images(img_dir)
     print(f'[demo] {count} sample photos written to {img_dir}')
 
-    vocabulary = osp.join(args.data_root, 'vocabulary_p16_k512.pth')
-    data_option = f'train_dataloader.dataset.data_root={args.data_root}'
-    if osp.isfile(vocabulary):
-        print(f'[demo] using the vocabulary {vocabulary}')
-    else:
-        run([
-            sys.executable,
-            osp.join(ROOT, 'tools', 'build_vocabulary.py'), CONFIG, '--out',
-            vocabulary, '--size', '512', '--num-patches', '50000',
-            '--cfg-options', data_option
-        ])
-
-    options = [data_option, f'model.target_generator.vocabulary={vocabulary}']
+    options = [f'train_dataloader.dataset.data_root={args.data_root}']
     if args.iters:
         warmup = max(1, args.iters // 15)
         options += [
@@ -69,7 +78,7 @@ def main() -> None:
         args.work_dir, '--cfg-options'
     ] + options + list(args.cfg_options)
     start = time.time()
-    run(cmd)
+    run(cmd, osp.join(args.work_dir, 'train.log'))
     minutes = (time.time() - start) / 60
 
     checkpoints = sorted(
