@@ -208,3 +208,39 @@ def test_amp_flag_picks_the_wrapper_the_machine_can_run(monkeypatch):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
     cfg = train.merge_args(Config.fromfile(DEMO_CONFIG), train.parse_args())
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+
+
+BARE_PATH = '/usr/bin:/bin'  # no torch on it (the system Python has none)
+
+
+def test_shell_tools_find_the_repository_venv(ade20k_root, tmp_path):
+    """tools/dist_train.sh as the README shows it, from a shell where
+    nothing is activated: it uses the repository's .venv."""
+    venv_python = osp.join(ROOT, '.venv', 'bin', 'python')
+    assert osp.isfile(venv_python), \
+        'tools/install.sh makes .venv, which the tests run in'
+    env = {'PATH': BARE_PATH, 'HOME': str(tmp_path), 'PORT': '29533',
+           'OMP_NUM_THREADS': '1'}
+    cmd = ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), DEMO_CONFIG,
+           '1'] + train_cmd(tmp_path / 'work', ade20k_root, 2)[3:]
+    proc = subprocess.run(cmd, cwd=str(tmp_path), env=env, timeout=300,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert 'Iter(train) [2/2]' in proc.stdout
+
+
+def test_shell_tools_say_how_to_get_torch(tmp_path):
+    """Without a .venv and without torch on the PATH: one clear line."""
+    import shutil
+    tools = tmp_path / 'repo' / 'tools'
+    tools.mkdir(parents=True)
+    for name in ('dist_train.sh', 'find_python.sh'):
+        shutil.copy(osp.join(ROOT, 'tools', name), tools / name)
+    proc = subprocess.run(
+        ['bash', str(tools / 'dist_train.sh'), 'config.py', '1'],
+        env={'PATH': BARE_PATH}, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert 'torch cannot be imported' in proc.stdout
+    assert 'bash tools/install.sh' in proc.stdout
