@@ -350,3 +350,25 @@ def test_beit_with_relative_position_bias_is_refused():
              torch.zeros(3, 1)}
     with pytest.raises(ValueError, match='use_rel_pos_bias=False'):
         extract_backbone({'state_dict': state})
+
+
+def test_vit_without_layer_scale_converts_to_the_same_features(registered):
+    """mmpretrain's MAE has no layer scale; the fine-tuning ViTs have one:
+    scales of 1 make the same function, and every key loads strictly."""
+    from mmpretrain.models import VisionTransformer
+    from splitmask_mm.weights import extract_backbone
+    arch = dict(embed_dims=48, num_layers=2, num_heads=3,
+                feedforward_channels=96)
+    torch.manual_seed(0)
+    plain = VisionTransformer(arch=arch, img_size=32, patch_size=8,
+                              out_type='raw')
+    state = {f'backbone.{k}': v for k, v in plain.state_dict().items()}
+    scaled = VisionTransformer(arch=arch, img_size=32, patch_size=8,
+                               layer_scale_init_value=0.1, out_type='raw')
+    result = scaled.load_state_dict(extract_backbone({'state_dict': state}),
+                                    strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+    plain.eval(), scaled.eval()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(scaled(x)[0], plain(x)[0])

@@ -46,7 +46,28 @@ def extract_backbone(checkpoint: dict,
             f'Not a SplitMask/mmpretrain ViT checkpoint: no {prefix}* keys '
             f'of a VisionTransformer (missing {missing or "layers.*"}); its '
             f'top-level modules are {found}.')
-    return backbone
+    return with_layer_scales(backbone)
+
+
+def with_layer_scales(backbone: Dict[str, torch.Tensor]
+                      ) -> Dict[str, torch.Tensor]:
+    """Layer scales of 1 for a ViT trained without them (mmpretrain's MAE).
+
+    The fine-tuning configs build every ViT with layer scale (BEiT's and
+    SplitMask's); a block without one computes exactly what a block with a
+    layer scale of 1 computes, so the weights load strictly and mean the
+    same.
+    """
+    if any('gamma' in k for k in backbone):
+        return backbone
+    out = dict(backbone)
+    for key, value in backbone.items():
+        layer = re.match(r'(layers\.\d+)\.attn\.proj\.weight$', key)
+        if layer:
+            ones = torch.ones(value.shape[0], dtype=value.dtype)
+            out[f'{layer.group(1)}.attn.gamma1.weight'] = ones
+            out[f'{layer.group(1)}.ffn.gamma2.weight'] = ones.clone()
+    return out
 
 
 def beit_to_vit(backbone: Dict[str, torch.Tensor]
