@@ -1,5 +1,5 @@
 # ADE20K, end to end: SplitMask ViT-B/16 pre-training on the ADE20K training
-# images (patch-vocabulary targets, built first), conversion with the
+# images (the paper's recipe), conversion with the
 # position embedding interpolated to 512px, UperNet fine-tuning (160k
 # iterations) and evaluation; prints the final mIoU.
 #   tools/dist_chain.sh configs/chains/ade20k_vit-b.py 8

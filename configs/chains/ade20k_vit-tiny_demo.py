@@ -9,9 +9,7 @@ pretrain = dict(
     cfg_options={
         'train_dataloader.dataset.data_root': data_root,
         'train_dataloader.dataset.data_prefix': 'images/training',
-        'model.target_generator.vocabulary': work_dir + '/vocabulary.pth',
     })
-vocabulary_args = ['--size', '512', '--num-patches', '50000']
 convert = dict(img_size=96)
 finetune = dict(
     config='configs/downstream/upernet_vit-tiny_demo.py',
