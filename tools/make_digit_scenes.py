@@ -33,13 +33,16 @@ def main() -> None:
                         'validation scenes')
     parser.add_argument('--digits', type=int, nargs=2, default=(1, 3),
                         metavar=('MIN', 'MAX'), help='digits per scene')
-    parser.add_argument('--digit-size', type=int, nargs=2, default=(24, 40),
+    parser.add_argument('--digit-size', type=int, nargs=2, default=(24, 32),
                         metavar=('MIN', 'MAX'), help='digit height, pixels')
+    parser.add_argument('--grid', type=int, default=8,
+                        help='digit boxes on this pixel grid (a ViT\'s patch '
+                        'size; 0: anywhere, any aspect)')
     args = parser.parse_args()
     start = time.time()
     write_digit_scenes(args.out, args.train, args.val, args.size, args.seed,
                        args.val_share, tuple(args.digits),
-                       tuple(args.digit_size))
+                       tuple(args.digit_size), grid=args.grid)
     print(f'[digit scenes] written to {args.out} in '
           f'{time.time() - start:.1f} s')
 

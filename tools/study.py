@@ -115,7 +115,7 @@ def finetune_config(run: str, task: str, study: Config, data_root: str,
                     backbone: Optional[str], seed: int) -> str:
     base = osp.join(ROOT, study.downstream[task]['config'])
     cfg = Config.fromfile(base)
-    iters = study.finetune_iters
+    iters = study.downstream[task]['iters']
     data = dict(dataset=dict(data_root=data_root))
     init = dict(checkpoint=backbone) if backbone else RANDOM_INIT
     overrides = dict(
@@ -183,10 +183,25 @@ def run_arm(arm: Dict, seed: int, study: Config, data_root: str,
                       osp.join(ft_dir, 'test'), metrics_file, {},
                       log_file=osp.join(run, f'{task}_test.log'),
                       prefix='study'))
+    return collect(arm, seed, study, work)
+
+
+def collect(arm: Dict, seed: int, study: Config, work: str
+            ) -> Optional[Dict]:
+    """The metrics and minutes of a finished run, or None."""
+    run = osp.join(work, arm['key'], f'seed{seed}')
+    metrics = {}
+    for task, spec in study.downstream.items():
+        metrics_file = osp.join(run, f'{task}_metrics.json')
+        if not osp.isfile(metrics_file):
+            return None
         found = chain.read_metrics(metrics_file)
-        for key in study.downstream[task]['metrics']:
+        for key in spec['metrics']:
             metrics[key] = chain.metric(found, key)
-    return dict(metrics=metrics, minutes=timer.times)
+    minutes_file = osp.join(run, 'minutes.json')
+    minutes = json.load(open(minutes_file)) if osp.isfile(minutes_file) \
+        else {}
+    return dict(metrics=metrics, minutes=minutes)
 
 
 def summary(values: List[float]) -> str:
@@ -202,7 +217,8 @@ def summary(values: List[float]) -> str:
 def table(study: Config, results: Dict) -> str:
     metric_names = [m for task in study.downstream.values()
                     for m in task['metrics']]
-    header = ['arm', 'seeds'] + metric_names + [
+    header = ['arm', 'seeds'] + [
+        f'{m} (%)' if 'mAP' in m else m for m in metric_names] + [
         'min pre-train', 'min fine-tune + eval']
     rows = ['| ' + ' | '.join(header) + ' |',
             '|' + '---|' * len(header)]
@@ -212,7 +228,12 @@ def table(study: Config, results: Dict) -> str:
             continue
         cells = [arm['name'], str(len(runs))]
         for name in metric_names:
-            cells.append(summary([r['metrics'][name] for r in runs.values()]))
+            # mmdet's COCO AP is a fraction, mmseg's mIoU a percentage:
+            # both in percent in the table
+            scale = 100 if 'mAP' in name else 1
+            cells.append(summary([r['metrics'][name] * scale
+                                  if r['metrics'][name] is not None else None
+                                  for r in runs.values()]))
         pre = [sum(v for k, v in r['minutes'].items() if 'pre-training' in k
                    or 'conversion' in k) for r in runs.values()]
         ft = [sum(v for k, v in r['minutes'].items() if 'fine-tuning' in k
@@ -230,7 +251,8 @@ def main() -> None:
                         help="the config's reduced version (quick=...)")
     parser.add_argument('--work-dir', help='overrides the config\'s')
     parser.add_argument('--only', nargs='+', metavar='ARM',
-                        help='run only these arms (their keys)')
+                        help='run only these arms (their keys; also the '
+                        'extra arms, which a plain run leaves out)')
     args = parser.parse_args()
     study = Config.fromfile(args.config)
     if args.quick:
@@ -239,8 +261,11 @@ def main() -> None:
         study.merge_from_dict(quick)
         if keep:
             study.arms = [a for a in study.arms if a['key'] in keep]
+    all_arms = list(study.arms)
     if args.only:
         study.arms = [a for a in study.arms if a['key'] in args.only]
+    else:  # extra arms run only when --only names them
+        study.arms = [a for a in study.arms if not a.get('extra')]
     for task in study.downstream.values():
         require_stack_for(osp.join(ROOT, task['config']))
     work = osp.abspath(args.work_dir or study.work_dir)
@@ -271,13 +296,20 @@ def main() -> None:
 
     # 3. every arm and seed
     runs = [(arm, seed) for arm in study.arms for seed in arm['seeds']]
-    results: Dict[str, Dict] = {}
     for i, (arm, seed) in enumerate(runs, 1):
         log(f'({i}/{len(runs)}) {arm["name"]}, seed {seed} '
             f'[{(time.time() - start) / 60:.1f} min so far]')
-        results.setdefault(arm['key'], {})[str(seed)] = run_arm(
-            arm, seed, study, data_root, vocabulary, work)
+        run_arm(arm, seed, study, data_root, vocabulary, work)
 
+    # the table: every arm of the config whose runs are all finished in
+    # this work dir (arms of earlier --only runs included)
+    study.arms = all_arms
+    results: Dict[str, Dict] = {}
+    for arm in all_arms:
+        runs = {str(seed): collect(arm, seed, study, work)
+                for seed in arm['seeds']}
+        if all(runs.values()):
+            results[arm['key']] = runs
     text = table(study, results)
     minutes = (time.time() - start) / 60
     with open(osp.join(work, 'results.md'), 'w') as f:
@@ -286,8 +318,10 @@ def main() -> None:
         json.dump(dict(config=osp.relpath(args.config, ROOT),
                        quick=args.quick, data=dict(study.data),
                        pretrain_iters=study.pretrain_iters,
-                       finetune_iters=study.finetune_iters,
-                       arms={a['key']: a['name'] for a in study.arms},
+                       finetune_iters={k: v['iters'] for k, v in
+                                       study.downstream.items()},
+                       arms={a['key']: a['name'] for a in all_arms
+                             if a['key'] in results},
                        results=results, wall_minutes=round(minutes, 1)),
                   f, indent=2)
     print(text)

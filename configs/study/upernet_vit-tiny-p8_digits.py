@@ -23,20 +23,21 @@ model = dict(
         drop_path_rate=0.0,
         out_indices=[0, 1, 2, 3],
         init_cfg=dict(checkpoint='work_dirs/study/backbone.pth')),
-    # strides 4-32 from the stride-8 maps of 8px patches
-    neck=dict(embed_dim=192, rescales=[2, 1, 0.5, 0.25]),
+    # blocks 0-3 at strides 2, 4, 8 and 16: the deepest block, where a
+    # digit's identity is, at a map fine enough to tell the digits of a
+    # scene apart (at stride 32 a 64px scene is a 2x2 map, and no arm
+    # learned the digits' identity: measured)
+    neck=dict(embed_dim=192, rescales=[4, 2, 1, 0.5]),
     decode_head=dict(in_channels=[192] * 4, channels=64, num_classes=11,
                      norm_cfg=dict(type='BN', requires_grad=True)),
     auxiliary_head=dict(in_channels=192, channels=32, num_classes=11,
                         norm_cfg=dict(type='BN', requires_grad=True)),
     test_cfg=dict(_delete_=True, mode='whole'))
-# no flips: a mirrored digit is another shape
+# the scenes as they are: no flips (a mirrored digit is another shape),
+# no rescaling (digits sit on the patch grid, as the scenes are made)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', reduce_zero_label=False),
-    dict(type='RandomResize', scale=crop_size, ratio_range=(1.0, 1.5),
-         keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size),
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
