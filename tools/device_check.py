@@ -47,6 +47,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import re
 import signal
 import subprocess
 import sys
@@ -254,7 +255,11 @@ def part_train(args, work) -> dict:
     data = osp.join(work, 'images')
     write_images(data, 32 if args.quick else 256, 96 if args.quick else 256)
     config, options = train_options(args, data, iters, interval)
-    train = [sys.executable, osp.join(TOOLS, 'train.py'), config, '--amp']
+    # bf16 autocast: on the GPU, or a CPU with bf16 instructions
+    amp = args.device == 'cuda' or \
+        torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    train = [sys.executable, osp.join(TOOLS, 'train.py'), config] + (
+        ['--amp'] if amp else [])
     report = {}
 
     # a. the uninterrupted run
@@ -269,7 +274,8 @@ def part_train(args, work) -> dict:
     losses = [r['loss'] for r in rows]
     k = max(1, len(losses) // 4)
     report.update(
-        iterations=iters, minutes=round((time.time() - start) / 60, 2),
+        iterations=iters, amp=amp,
+        minutes=round((time.time() - start) / 60, 2),
         loss_first=sum(losses[:k]) / k, loss_last=sum(losses[-k:]) / k,
         losses_finite=all(v == v and abs(v) != float('inf')
                           for v in losses),
@@ -325,10 +331,11 @@ def part_dist(args, work) -> dict:
         raise RuntimeError(f'dist_train.sh exit {code}:\n{tail}')
     with open(osp.join(work, 'dist.log')) as f:
         log = f.read()
-    backend = 'nccl' if "'backend': 'nccl'" in log or 'nccl' in log \
-        else 'gloo' if 'gloo' in log else 'unknown'
+    # the process group's backend, as the run's config dump states it
+    found = re.findall(r"dist_cfg=dict\(backend='(\w+)'", log)
     return dict(distributed='Distributed training: True' in log,
-                backend=backend, finished='Iter(train)' in log)
+                backend=found[-1] if found else 'unknown',
+                finished='Iter(train)' in log)
 
 
 # ---------------------------------------------------------------------------
@@ -412,10 +419,16 @@ def summary(report: dict) -> str:
                 f'{res["mmcv_ops_on_device"]}), bf16 matmul '
                 f'{res["bf16_matmul_tflops"]} TFLOP/s')
         elif part == 'bench':
+            env = report['parts'].get('env', {}).get('result', {})
+            measured = env.get('bf16_matmul_tflops')
             lines.append(f'- bench: ViT-{res["arch"].upper()}, batch '
-                         f'{res["batch"]}, bf16')
+                         f'{res["batch"]}, bf16 (MFU against the data-sheet '
+                         f'peak; in brackets against the measured matmul '
+                         f'rate, {measured} TFLOP/s)')
             for method, m in res['methods'].items():
                 mfu = f'{m["mfu"] * 100:.1f}%' if m.get('mfu') else '-'
+                if measured:
+                    mfu += f' ({m["tflops_per_s"] / measured * 100:.1f}%)'
                 ratio = f'{m["ratio_to_beit"]:.2f}x BEiT' \
                     if m.get('ratio_to_beit') else ''
                 lines.append(

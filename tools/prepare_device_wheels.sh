@@ -18,7 +18,8 @@ download() {
 # pure-Python OpenMMLab packages and what they import that the device lacks
 download mmengine==0.10.7 mmpretrain==1.2.0 mmsegmentation==1.2.2 \
   mmdet==3.3.0 addict yapf termcolor mat4py model-index ordered-set \
-  prettytable wcwidth ftfy terminaltables pycocotools shapely
+  prettytable wcwidth ftfy terminaltables pycocotools shapely \
+  importlib-metadata platformdirs
 # mmcv-lite is published as a source archive: build its (pure) wheel here
 "$PY" -m pip wheel -q --no-deps --no-build-isolation -w .whl mmcv-lite==2.1.0
 # (not numpy: the device's newer one works; only mmpretrain's retrieval
