@@ -222,12 +222,12 @@ def test_shell_tools_find_the_repository_venv(ade20k_root, tmp_path):
     env = {'PATH': BARE_PATH, 'HOME': str(tmp_path), 'PORT': '29533',
            'OMP_NUM_THREADS': '1'}
     cmd = ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), DEMO_CONFIG,
-           '1'] + train_cmd(tmp_path / 'work', ade20k_root, 2)[3:]
+           '1'] + train_cmd(tmp_path / 'work', ade20k_root, 3)[3:]
     proc = subprocess.run(cmd, cwd=str(tmp_path), env=env, timeout=300,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True)
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert 'Iter(train) [2/2]' in proc.stdout
+    assert 'Iter(train) [3/3]' in proc.stdout
 
 
 def test_shell_tools_say_how_to_get_torch(tmp_path):

@@ -216,7 +216,8 @@ def train_options(args, data, iters, interval):
         config = osp.join(ROOT, 'configs', 'splitmask', 'vit-s_custom.py')
         batch = 64
     options = [
-        f'train_dataloader.dataset.data_root={data}',
+        f'train_dataloader.dataset.data_root={osp.dirname(data)}',
+        f'train_dataloader.dataset.data_prefix={osp.basename(data)}',
         f'train_dataloader.batch_size={batch}',
         'train_dataloader.num_workers=4' if not args.quick else
         'train_dataloader.num_workers=1',

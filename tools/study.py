@@ -63,6 +63,16 @@ def nested(options: Dict) -> Dict:
     return out
 
 
+def _scale_point(point: int, old: int, iters: int) -> int:
+    """A schedule boundary moved from a run of ``old`` iterations to one of
+    ``iters``: the start and the end stay where they are, every boundary in
+    between stays strictly inside (a warm-up never shrinks to zero length,
+    which mmengine's schedulers refuse, however short the run)."""
+    if point <= 0 or point >= old:
+        return min(max(point, 0), iters)
+    return min(max(round(point * iters / old), 1), max(iters - 1, 1))
+
+
 def scaled_schedule(cfg: Config, iters: int) -> List[Dict]:
     """The config's iteration-based lr schedule stretched to ``iters``."""
     old = cfg.train_cfg.max_iters
@@ -71,7 +81,7 @@ def scaled_schedule(cfg: Config, iters: int) -> List[Dict]:
         s = dict(s)
         for key in ('begin', 'end'):
             if key in s:
-                s[key] = min(iters, max(0, round(s[key] * iters / old)))
+                s[key] = _scale_point(s[key], old, iters)
         if 'milestones' in s:
             s['milestones'] = [round(m * iters / old) for m in s['milestones']]
         schedule.append(s)
