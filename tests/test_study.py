@@ -21,6 +21,8 @@ def run_study(config, *args, timeout=1800):
     return proc.stdout
 
 
+# slow: nine training/evaluation processes (about 3 minutes on 2 cores)
+@pytest.mark.slow
 def test_study_runs_arms_through_the_chain_and_skips_what_is_done(tmp_path):
     """A tiny study: random init and SplitMask, a few iterations each,
     both downstream tasks; the second run finds every stage done."""
