@@ -305,12 +305,26 @@ def test_window_attention_stays_inside_windows(registered):
                                    atol=1e-5)
 
 
+def assert_converts_to_the_same_features(state, vit, reference, source,
+                                         **tolerance):
+    """``state`` (a pre-training checkpoint's ``backbone.*`` keys) loads
+    into ``vit`` strictly after conversion, and ``vit`` then computes what
+    ``reference`` (the source model's features) does."""
+    from splitmask_mm.weights import extract_backbone
+    result = vit.load_state_dict(extract_backbone({'state_dict': state}),
+                                 strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+    source.eval(), vit.eval()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(vit(x)[0], reference(x), **tolerance)
+
+
 def test_beit_backbone_converts_to_the_same_plain_vit(registered):
     """The BEiT baseline (absolute positions) becomes our plain ViT layout:
     every key lands strictly and the features are the same."""
     from mmpretrain.models import VisionTransformer
     from mmpretrain.models.selfsup.beit import BEiTPretrainViT
-    from splitmask_mm.weights import extract_backbone
     arch = dict(embed_dims=48, num_layers=2, num_heads=3,
                 feedforward_channels=96)
     torch.manual_seed(0)
@@ -328,14 +342,8 @@ def test_beit_backbone_converts_to_the_same_plain_vit(registered):
     vit = VisionTransformer(arch=arch, img_size=32, patch_size=8,
                             layer_scale_init_value=0.1, out_type='raw',
                             norm_cfg=dict(type='LN', eps=1e-6))
-    result = vit.load_state_dict(extract_backbone({'state_dict': state}),
-                                 strict=True)
-    assert not result.missing_keys and not result.unexpected_keys
-    beit.eval(), vit.eval()
-    x = torch.randn(2, 3, 32, 32)
-    with torch.no_grad():
-        torch.testing.assert_close(vit(x)[0], beit(x, None)[0],
-                                   rtol=1e-5, atol=1e-5)
+    assert_converts_to_the_same_features(
+        state, vit, lambda x: beit(x, None)[0], beit, rtol=1e-5, atol=1e-5)
 
 
 def test_beit_with_relative_position_bias_is_refused():
@@ -356,7 +364,6 @@ def test_vit_without_layer_scale_converts_to_the_same_features(registered):
     """mmpretrain's MAE has no layer scale; the fine-tuning ViTs have one:
     scales of 1 make the same function, and every key loads strictly."""
     from mmpretrain.models import VisionTransformer
-    from splitmask_mm.weights import extract_backbone
     arch = dict(embed_dims=48, num_layers=2, num_heads=3,
                 feedforward_channels=96)
     torch.manual_seed(0)
@@ -365,10 +372,5 @@ def test_vit_without_layer_scale_converts_to_the_same_features(registered):
     state = {f'backbone.{k}': v for k, v in plain.state_dict().items()}
     scaled = VisionTransformer(arch=arch, img_size=32, patch_size=8,
                                layer_scale_init_value=0.1, out_type='raw')
-    result = scaled.load_state_dict(extract_backbone({'state_dict': state}),
-                                    strict=True)
-    assert not result.missing_keys and not result.unexpected_keys
-    plain.eval(), scaled.eval()
-    x = torch.randn(2, 3, 32, 32)
-    with torch.no_grad():
-        torch.testing.assert_close(scaled(x)[0], plain(x)[0])
+    assert_converts_to_the_same_features(
+        state, scaled, lambda x: plain(x)[0], plain)
