@@ -6,8 +6,10 @@ files tools/make_digit_scenes.py writes; mmseg's own data set and data
 preprocessor read them) and prints the validation mIoU, for the budget the
 study gives UperNet (batch 8, AdamW at 1e-3). ``--head fcn`` puts mmseg's
 FCNHead on the same trunk instead of a 1x1 classifier, which separates
-"the data is hard" from "mmseg's heads are slow at this budget". Prints
-numbers; not a test.
+"the data is hard" from "mmseg's heads are slow at this budget";
+``--classifier-init torch`` starts that head's classifier (conv_seg) at
+PyTorch's default instead of mmseg's N(0, 0.01), as the study's UperNet
+config does. Prints numbers; not a test.
 
     python tools/digit_scenes_cnn_check.py work_dirs/study/digit_scenes/data
 """
@@ -44,6 +46,10 @@ def main():
     parser.add_argument('--head', choices=['conv1x1', 'fcn'],
                         default='conv1x1')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--classifier-init', choices=['mmseg', 'torch'],
+                        default='mmseg',
+                        help="the FCN head's conv_seg: mmseg's N(0, 0.01) "
+                        "or PyTorch's default (Kaiming uniform, a=sqrt(5))")
     args = parser.parse_args()
     require_stack_for(CONFIG)
     from mmseg.registry import DATASETS, MODELS
@@ -71,6 +77,11 @@ def main():
             norm_cfg=dict(type='BN', requires_grad=True),
             align_corners=False,
             loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)))
+        if args.classifier_init == 'torch':
+            head.init_cfg = dict(
+                type='Kaiming', a=5**0.5, mode='fan_in',
+                nonlinearity='leaky_relu', distribution='uniform',
+                override=dict(name='conv_seg'))
         head.init_weights()
     else:
         head = nn.Conv2d(128, num_classes, 1)
@@ -116,7 +127,8 @@ def main():
                 inter[c] += ((pred == c) & (labels == c)).sum()
                 union[c] += ((pred == c) | (labels == c)).sum()
     iou = inter / union.clamp(min=1)
-    print(f'{args.head} head, {args.iters} iterations: validation mIoU '
+    init = f' ({args.classifier_init} init)' if args.head == 'fcn' else ''
+    print(f'{args.head} head{init}, {args.iters} iterations: validation mIoU '
           f'{100 * iou.mean():.2f} ({len(val)} scenes, {num_classes} '
           f'classes), {time.time() - start:.0f} s')
 
