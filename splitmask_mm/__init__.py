@@ -4,6 +4,7 @@
 Importing the package registers its modules into mmpretrain's registries
 (models, transforms, data sets) and its runner into mmengine's.
 """
+from . import _noise  # noqa: F401 (first: before the stack is imported)
 from .version import __version__
 from . import datasets, engine, models, weights  # noqa: F401 (registers)
 

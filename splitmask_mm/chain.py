@@ -35,7 +35,8 @@ def run(cmd: List[str], log_file: Optional[str] = None,
         return
     os.makedirs(osp.dirname(osp.abspath(log_file)), exist_ok=True)
     with open(log_file, 'a') as f:
-        code = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT).returncode
+        code = subprocess.run(cmd, stdout=f,
+                              stderr=subprocess.STDOUT).returncode
     if code:
         with open(log_file) as f:
             tail = ''.join(f.readlines()[-30:])

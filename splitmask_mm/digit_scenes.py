@@ -283,5 +283,3 @@ def same_params(record: Optional[dict], **params) -> bool:
     written = record['params']
     return all(written.get(k) == (list(v) if isinstance(v, tuple) else v)
                for k, v in params.items())
-
-

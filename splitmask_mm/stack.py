@@ -18,8 +18,10 @@ from typing import List, Set
 FULL_INSTALL = 'bash tools/install.sh --full'
 # what a config's text says about the libraries it builds from
 _LIBRARY = {
-    'mmseg': re.compile(r"mmseg::|default_scope\s*=\s*['\"]mmseg|['\"]mmseg\."),
-    'mmdet': re.compile(r"mmdet::|default_scope\s*=\s*['\"]mmdet|['\"]mmdet\."),
+    'mmseg': re.compile(
+        r"mmseg::|default_scope\s*=\s*['\"]mmseg|['\"]mmseg\."),
+    'mmdet': re.compile(
+        r"mmdet::|default_scope\s*=\s*['\"]mmdet|['\"]mmdet\."),
 }
 _PACKAGE = {'mmseg': 'mmsegmentation', 'mmdet': 'mmdet'}
 

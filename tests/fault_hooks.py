@@ -1,7 +1,8 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
 """Hooks that make faults on purpose, for the test runs (loaded through
 ``custom_imports=['fault_hooks']`` with ``tests/`` on the PYTHONPATH)."""
-import os, signal
+import os
+import signal
 import mmengine.fileio.backends.local_backend as local_backend
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS

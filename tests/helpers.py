@@ -3,7 +3,6 @@
 vocabulary files, the subprocess environment."""
 import os
 import os.path as osp
-import subprocess
 import sys
 
 import numpy as np

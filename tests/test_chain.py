@@ -54,7 +54,8 @@ def run_chain(path):
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-4000:]
-    return [l for l in proc.stdout.splitlines() if l.startswith('[chain]')]
+    return [line for line in proc.stdout.splitlines()
+            if line.startswith('[chain]')]
 
 
 def test_chain_runs_every_stage_then_skips_what_is_done(tmp_path):
@@ -64,7 +65,7 @@ def test_chain_runs_every_stage_then_skips_what_is_done(tmp_path):
     for name in ('pretrain', 'convert', 'finetune', 'evaluate'):
         assert f'[chain] {name}: running' in lines, lines
     # the paper's random-projection targets need no vocabulary stage
-    assert not any('vocabulary' in l for l in lines)
+    assert not any('vocabulary' in line for line in lines)
     assert lines[-1].startswith('[chain] final mIoU: ')
     assert float(lines[-1].split()[3]) >= 0
     assert (work / 'backbone.pth').is_file()
@@ -75,8 +76,9 @@ def test_chain_runs_every_stage_then_skips_what_is_done(tmp_path):
     (work / 'metrics.json').unlink()
     lines = run_chain(path)
     for name in ('pretrain', 'convert'):
-        assert any(l.startswith(f'[chain] {name}: done') for l in lines)
+        assert any(line.startswith(f'[chain] {name}: done')
+                   for line in lines)
     assert '[chain] finetune: running' in lines
     # the fine-tuning stage resumed from its own last checkpoint
-    assert any('--resume' in l for l in lines if 'train.py' in l)
+    assert any('--resume' in line for line in lines if 'train.py' in line)
     assert lines[-1].startswith('[chain] final mIoU: ')

@@ -237,6 +237,7 @@ def test_model_index_lists_every_config_and_the_papers_numbers():
     assert named == {osp.normpath(c) for c in CONFIGS}
     for path in named:
         Config.fromfile(path)
+
     def results(name):
         model = [m for m in index.models if m.name == name][0]
         return {(r.dataset, k): v for r in model.results.data

@@ -95,7 +95,8 @@ def train(config, tmp_path, data_root, *options):
         'train_dataloader.batch_size=2', 'train_dataloader.num_workers=1',
         # reference budget: 1 epoch of 6 images at batch 2 = 3 iterations
         'train_cfg.reference_epochs=1', 'train_cfg.reference_images=6',
-        'default_hooks.logger.interval=1', 'default_hooks.checkpoint.interval=3'
+        'default_hooks.logger.interval=1',
+        'default_hooks.checkpoint.interval=3'
     ] + list(options)
     proc = subprocess.run(cmd, cwd=ROOT, env=python_env(), timeout=600,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -118,7 +119,8 @@ def test_custom_config_trains_on_a_mixed_nested_folder(tmp_path):
 @pytest.mark.parametrize('method', ['beit', 'mae'])
 def test_baseline_trains_on_the_same_folder(tmp_path, method):
     root = mixed_folder(str(tmp_path / 'imgs'), 20)
-    config = osp.join(ROOT, 'configs', 'baselines', f'{method}_vit-b_custom.py')
+    config = osp.join(ROOT, 'configs', 'baselines',
+                      f'{method}_vit-b_custom.py')
     out = train(config, tmp_path, root)
     assert 'Paper schedule: 20 images, total batch 2 -> 3 iterations' in out
     assert 'Iter(train) [3/3]' in out

@@ -1,8 +1,6 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
 import os
-import os.path as osp
 
-import numpy as np
 import pytest
 
 from helpers import write_images

@@ -7,8 +7,7 @@ import sys
 import pytest
 import torch
 
-from helpers import (DEMO_CONFIG, ROOT, make_ade20k, make_random_vocabulary,
-                      python_env, write_images)
+from helpers import ROOT, make_ade20k, python_env, write_images
 
 CLS_TINY = osp.join(ROOT, 'configs', 'downstream', 'cls_vit-tiny_demo.py')
 TINY_ARCH = dict(embed_dims=192, num_layers=4, num_heads=3,
@@ -121,8 +120,8 @@ def test_strict_loading_names_mismatching_keys(registered, pretrained,
     initialize(vit, dict(cfg, checkpoint=str(tmp_path / 'bb.pth')))
 
 
-def test_training_checkpoint_is_refused_by_the_safe_loader(registered,
-                                                          pretrained):
+def test_training_checkpoint_is_refused_by_the_safe_loader(
+        registered, pretrained):
     from mmengine.model import initialize
     from mmpretrain.models import VisionTransformer
     vit = VisionTransformer(arch=TINY_ARCH, img_size=96, patch_size=16)

@@ -3,7 +3,6 @@ import math
 
 import pytest
 import torch
-import torch.nn.functional as F
 
 from splitmask_mm.models import (NormalizedPixelTarget, SplitMaskDecoder,
                                  SplitMaskHead, SplitMaskViT, info_nce,
@@ -96,8 +95,10 @@ def test_batched_halves_equal_separate_passes():
         latent_a, latent_b, ids_a, ids_b = vit(x, mask)
         tokens = vit.patch_embed(x)[0] + vit.pos_embed[:, 1:]
         for latent, ids in ((latent_a, ids_a), (latent_b, ids_b)):
-            alone = vit.encode(torch.stack([t[i] for t, i in zip(tokens, ids)]))
-            torch.testing.assert_close(latent, alone, rtol=1e-5, atol=1e-5)
+            alone = vit.encode(
+                torch.stack([t[i] for t, i in zip(tokens, ids)]))
+            torch.testing.assert_close(latent, alone, rtol=1e-5,
+                                       atol=1e-5)
 
 
 def test_unequal_split_runs_two_passes():

@@ -16,7 +16,6 @@ from helpers import DEMO_CONFIG, ROOT, python_env
 TESTS = osp.dirname(osp.abspath(__file__))
 
 
-
 def write_config(tmp_path, data_root, max_iters, hooks='', model='',
                  dataset='', nonfinite='stop'):
     """A tiny deterministic run: ViT-tiny, drop-path on (the model draws
@@ -124,8 +123,7 @@ def test_kill_during_checkpoint_write(ade20k_root, tmp_path):
     assert not any('.tmp' in p.name for p in work.iterdir())
 
 
-def test_preemption_signal_checkpoints_and_exits_75(ade20k_root,
-                                                     tmp_path):
+def test_preemption_signal_checkpoints_and_exits_75(ade20k_root, tmp_path):
     config = write_config(tmp_path, ade20k_root, 400)
     work = tmp_path / 'work'
     env = plugin_env(tmp_path)

@@ -1,6 +1,5 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
 """Random-projection tokens (the paper's default targets) and token usage."""
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F

@@ -38,7 +38,8 @@ def test_every_image_gets_its_own_split(mode):
 
 
 def _same_subset_neighbours(in_a):
-    return int((in_a[1:] & in_a[:-1]).sum() + (in_a[:, 1:] & in_a[:, :-1]).sum())
+    return int((in_a[1:] & in_a[:-1]).sum()
+               + (in_a[:, 1:] & in_a[:, :-1]).sum())
 
 
 def test_block_mode_draws_contiguous_blocks():

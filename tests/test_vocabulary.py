@@ -31,8 +31,8 @@ def image_from_patches(patches, grid, patch_size):
     """Inverse of patchify for one image: (L, p*p*3) -> (3, H, W)."""
     h, w = grid
     x = patches.reshape(h, w, patch_size, patch_size, 3)
-    return torch.einsum('hwpqc->chpwq', x).reshape(3, h * patch_size,
-                                                    w * patch_size)
+    return torch.einsum('hwpqc->chpwq', x).reshape(
+        3, h * patch_size, w * patch_size)
 
 
 def test_exact_token_ids_on_a_hand_made_vocabulary(tmp_path):
@@ -208,7 +208,7 @@ def test_build_vocabulary_tool_from_config(registered, tmp_path):
         stderr=subprocess.STDOUT, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert 'Iteration 19' in proc.stdout            # k-means progress
-    assert f'wrote 32 entries' in proc.stdout and str(out) in proc.stdout
+    assert 'wrote 32 entries' in proc.stdout and str(out) in proc.stdout
     vocab, meta = load_vocabulary(str(out))
     assert vocab.shape == (32, 16 * 16 * 3)
     assert meta['patch_size'] == 16 and meta['method'] == 'kmeans'

@@ -34,15 +34,8 @@ import sys
 import tempfile
 import threading
 import time
-import warnings
 
-# mmengine imports pkg_resources, which setuptools < 81 (needed for its
-# pkg:: config bases) deprecates loudly on every start: library noise.
-warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
-# mmcv-lite (the default install) has no compiled operators and says so on
-# import; pre-training does not use them (seg/det configs check: stack.py)
-warnings.filterwarnings(
-    'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
+import splitmask_mm  # noqa: F401 (first: it quiets the stack's import noise)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if ROOT not in sys.path:
@@ -257,7 +250,6 @@ def run_worker(args) -> dict:
     from mmengine.optim import build_optim_wrapper
     from mmengine.registry import DefaultScope
 
-    import splitmask_mm  # noqa: F401
     from mmpretrain.registry import MODELS
     DefaultScope.get_instance('benchmark', scope_name='mmpretrain')
     torch.manual_seed(0)
@@ -382,7 +374,6 @@ def pipeline_throughput(num_images: int) -> float:
     from mmengine.config import Config
     from mmengine.registry import DefaultScope
 
-    import splitmask_mm  # noqa: F401
     from mmpretrain.registry import DATASETS
     DefaultScope.get_instance('benchmark_data', scope_name='mmpretrain')
     root = tempfile.mkdtemp()
@@ -431,8 +422,8 @@ def main():
                    method] + [a for a in sys.argv[1:]]
             proc = subprocess.run(cmd, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True)
-            lines = [l for l in proc.stdout.splitlines()
-                     if l.startswith('RESULT ')]
+            lines = [line for line in proc.stdout.splitlines()
+                     if line.startswith('RESULT ')]
             if proc.returncode or not lines:
                 print(proc.stdout[-3000:])
                 raise SystemExit(f'{method} failed')

@@ -27,15 +27,8 @@ import functools
 import os.path as osp
 import sys
 import time
-import warnings
 
-# mmengine imports pkg_resources, which setuptools < 81 (needed for its
-# pkg:: config bases) deprecates loudly on every start: library noise.
-warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
-# mmcv-lite (the default install) has no compiled operators and says so on
-# import; pre-training does not use them (seg/det configs check: stack.py)
-warnings.filterwarnings(
-    'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
+import splitmask_mm  # noqa: F401 (first: it quiets the stack's import noise)
 
 import numpy as np
 import torch
@@ -171,7 +164,6 @@ def _rounded(values: torch.Tensor) -> list:
 
 def main():
     args = parse_args()
-    import splitmask_mm  # noqa: F401  (registers our modules)
     from mmengine.registry import DefaultScope
     from mmpretrain.registry import DATASETS, MODELS
     from splitmask_mm.models import RandomProjectionTokenizer

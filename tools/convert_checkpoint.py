@@ -1,7 +1,8 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
 """Turn a SplitMask training checkpoint into backbone weights.
 
-    python tools/convert_checkpoint.py CKPT OUT [--format mm|timm] [--img-size N]
+    python tools/convert_checkpoint.py CKPT OUT [--format mm|timm]
+        [--img-size N]
 
 ``--format mm`` (default): ``backbone.*`` keys in mmpretrain's
 VisionTransformer layout, for fine-tuning configs in mmpretrain, mmseg and
@@ -16,15 +17,8 @@ no code in it runs, so a downloaded checkpoint converts safely.
 import argparse
 import os.path as osp
 import sys
-import warnings
 
-# mmengine imports pkg_resources, which setuptools < 81 (needed for its
-# pkg:: config bases) deprecates loudly on every start: library noise.
-warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
-# mmcv-lite (the default install) has no compiled operators and says so on
-# import; pre-training does not use them (seg/det configs check: stack.py)
-warnings.filterwarnings(
-    'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
+import splitmask_mm  # noqa: F401 (first: it quiets the stack's import noise)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if ROOT not in sys.path:

@@ -17,12 +17,7 @@ import os.path as osp
 import subprocess
 import sys
 import time
-import warnings
 
-# mmcv-lite (the default install) has no compiled operators and says so on
-# import; pre-training does not use them
-warnings.filterwarnings(
-    'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(ROOT, 'configs', 'splitmask', 'vit-tiny_demo.py')

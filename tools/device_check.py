@@ -53,15 +53,7 @@ import subprocess
 import sys
 import time
 import traceback
-import warnings
 
-# mmengine imports pkg_resources, which setuptools < 81 (needed for its
-# pkg:: config bases) deprecates loudly on every start: library noise.
-warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
-# mmcv-lite (the default install) has no compiled operators and says so on
-# import; pre-training does not use them (seg/det configs check: stack.py)
-warnings.filterwarnings(
-    'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOLS = osp.join(ROOT, 'tools')
@@ -490,8 +482,8 @@ def main() -> None:
             proc = subprocess.run(cmd, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True,
                                   timeout=timeout, env=env(), cwd=ROOT)
-            lines = [l for l in proc.stdout.splitlines()
-                     if l.startswith('RESULT ')]
+            lines = [line for line in proc.stdout.splitlines()
+                     if line.startswith('RESULT ')]
             if proc.returncode == 0 and lines:
                 entry = dict(status='ok', result=json.loads(lines[-1][7:]))
             else:

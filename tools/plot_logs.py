@@ -13,15 +13,6 @@ import glob
 import json
 import os.path as osp
 import sys
-import warnings
-
-# mmengine imports pkg_resources, which setuptools < 81 (needed for its
-# pkg:: config bases) deprecates loudly on every start: library noise.
-warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
-# mmcv-lite (the default install) has no compiled operators and says so on
-# import; pre-training does not use them (seg/det configs check: stack.py)
-warnings.filterwarnings(
-    'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
 
 
 def read_scalars(work_dir: str) -> list:

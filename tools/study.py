@@ -21,16 +21,9 @@ import os
 import os.path as osp
 import sys
 import time
-import warnings
 from typing import Dict, List, Optional
 
-# mmengine imports pkg_resources, which setuptools < 81 (needed for its
-# pkg:: config bases) deprecates loudly on every start: library noise.
-warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
-# mmcv-lite (the default install) has no compiled operators and says so on
-# import; pre-training does not use them (seg/det configs check: stack.py)
-warnings.filterwarnings(
-    'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
+import splitmask_mm  # noqa: F401 (first: it quiets the stack's import noise)
 
 from mmengine.config import Config
 
@@ -182,7 +175,6 @@ def run_arm(arm: Dict, seed: int, study: Config, data_root: str,
                   lambda: chain.convert(
                       chain.last_checkpoint(pre_dir), backbone,
                       log_file=osp.join(run, 'convert.log'), prefix='study'))
-    metrics = {}
     for task in study.downstream:
         ft_dir = osp.join(run, task)
         config = finetune_config(run, task, study, data_root, backbone, seed)

@@ -8,15 +8,8 @@ import argparse
 import json
 import os
 import os.path as osp
-import warnings
 
-# mmengine imports pkg_resources, which setuptools < 81 (needed for its
-# pkg:: config bases) deprecates loudly on every start: library noise.
-warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
-# mmcv-lite (the default install) has no compiled operators and says so on
-# import; pre-training does not use them (seg/det configs check: stack.py)
-warnings.filterwarnings(
-    'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
+import splitmask_mm  # noqa: F401 (first: it quiets the stack's import noise)
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS

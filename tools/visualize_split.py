@@ -18,15 +18,8 @@ the true patch's mean and spread, as MAE's pictures do. CPU is fine.
 import argparse
 import os
 import os.path as osp
-import warnings
 
-# mmengine imports pkg_resources, which setuptools < 81 (needed for its
-# pkg:: config bases) deprecates loudly on every start: library noise.
-warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
-# mmcv-lite (the default install) has no compiled operators and says so on
-# import; pre-training does not use them (seg/det configs check: stack.py)
-warnings.filterwarnings(
-    'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
+import splitmask_mm  # noqa: F401 (first: it quiets the stack's import noise)
 
 import cv2
 import numpy as np
@@ -136,7 +129,6 @@ def panels(model, img_bgr: np.ndarray, in_b: torch.Tensor) -> list:
 
 def main():
     args = parse_args()
-    import splitmask_mm  # noqa: F401
     from mmpretrain.registry import MODELS, TRANSFORMS
     from splitmask_mm.weights import load_training_checkpoint
     DefaultScope.get_instance('visualize_split', scope_name='mmpretrain')

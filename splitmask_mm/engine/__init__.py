@@ -8,8 +8,9 @@ from .runner import (SplitMaskRunner, safe_training_checkpoints,
                      trusted_local_checkpoints)
 
 __all__ = [
-    'BF16OptimWrapper', 'PaperScheduleTrainLoop', 'ResumableIterBasedTrainLoop',
-    'SplitMaskRunner', 'trusted_local_checkpoints', 'safe_training_checkpoints',
+    'BF16OptimWrapper', 'PaperScheduleTrainLoop',
+    'ResumableIterBasedTrainLoop', 'SplitMaskRunner',
+    'trusted_local_checkpoints', 'safe_training_checkpoints',
     'ViTLayerDecayOptimWrapperConstructor', 'setup_cpu_distributed',
     'NonFiniteLossHook', 'PreemptionHook', 'SkippedImagesHook',
     'PREEMPTED_EXIT_CODE'

@@ -64,7 +64,7 @@ def split_indices(mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
 
 
 def gather_tokens(x: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-    """``x[n, ids[n]]`` for every sample: ``(N, L, ...)`` -> ``(N, l, ...)``."""
+    """``x[n, ids[n]]`` for each sample: ``(N, L, ...)`` -> ``(N, l, ...)``."""
     index = ids.reshape(*ids.shape, *([1] * (x.dim() - 2)))
     return torch.gather(x, 1, index.expand(-1, -1, *x.shape[2:]))
 
@@ -160,8 +160,8 @@ class SplitMaskViT(VisionTransformer):
         self,
         x: torch.Tensor,
         mask: Optional[torch.Tensor] = None
-    ) -> Union[Tuple[torch.Tensor, ...], Tuple[torch.Tensor, torch.Tensor,
-                                              torch.Tensor, torch.Tensor]]:
+    ) -> Union[Tuple[torch.Tensor, ...],
+               Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]:
         """Encode both subsets of each image, or the whole image.
 
         Args:

@@ -7,7 +7,7 @@ reads the file with torch's safe loader and refuses missing or unexpected
 keys.
 """
 import fnmatch
-from typing import Dict, Optional, Sequence
+from typing import Optional, Sequence
 
 import torch
 from mmengine.logging import print_log
@@ -66,8 +66,8 @@ class StrictPretrainedInit:
         self.map_location = map_location
 
     def __call__(self, module: torch.nn.Module) -> None:
-        state = state_dict_of(load_weights_file(self.checkpoint,
-                                              self.map_location))
+        state = state_dict_of(
+            load_weights_file(self.checkpoint, self.map_location))
         if self.prefix:
             state = {
                 k[len(self.prefix):]: v
@@ -92,5 +92,3 @@ class StrictPretrainedInit:
 
     def _get_init_info(self) -> str:
         return f'{self.__class__.__name__}: load from {self.checkpoint}'
-
-
