@@ -101,7 +101,8 @@ def pretrain_config(run: str, arm: Dict, seed: int, study: Config,
                     data_root: str, vocabulary: Optional[str]) -> str:
     base = osp.join(ROOT, arm['config'])
     cfg = Config.fromfile(base)
-    iters = study.pretrain_iters
+    # an arm may pre-train longer or shorter than the study's default
+    iters = arm.get('pretrain_iters', study.pretrain_iters)
     model = nested(arm.get('options', {})).get('model', {})
     if vocabulary:
         model.setdefault('target_generator', {})['vocabulary'] = vocabulary

@@ -51,6 +51,11 @@ arms = [
          config='configs/study/splitmask_vit-tiny-p8_digits.py',
          options={'model.target_generator.patch_norm': 'center_channels'},
          seeds=[0], extra=True),
+    # the schedule: four times the pre-training (the paper trains for
+    # thousands of epochs; 250 iterations are 8 epochs of 1,000 scenes)
+    dict(key='splitmask-long', name='SplitMask, 1000 pre-training iterations',
+         config='configs/study/splitmask_vit-tiny-p8_digits.py',
+         pretrain_iters=1000, seeds=[0], extra=True),
 ]
 # --quick: fewer scenes, iterations and the segmentation task only, for
 # the two arms of the main question
