@@ -38,7 +38,8 @@ setup(
         'det': ['mmcv>=2.0.0,<2.2.0', 'mmdet>=3.3,<3.4'],
         'vocab': ['faiss-cpu'],
         'tensorboard': ['tensorboard'],
-        'tests': ['pytest', 'timm', 'faiss-cpu', 'tensorboard'],
+        'tests': ['pytest', 'pytest-xdist', 'timm', 'faiss-cpu',
+                  'tensorboard'],
     },
     license='Apache-2.0',
     zip_safe=False)

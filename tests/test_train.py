@@ -220,7 +220,7 @@ def test_shell_tools_find_the_repository_venv(ade20k_root, tmp_path):
     venv_python = osp.join(ROOT, '.venv', 'bin', 'python')
     assert osp.isfile(venv_python), \
         'tools/install.sh makes .venv, which the tests run in'
-    env = {'PATH': BARE_PATH, 'HOME': str(tmp_path), 'PORT': '29533',
+    env = {'PATH': BARE_PATH, 'HOME': str(tmp_path), 'PORT': '29535',
            'OMP_NUM_THREADS': '1'}
     cmd = ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), DEMO_CONFIG,
            '1'] + train_cmd(tmp_path / 'work', ade20k_root, 3)[3:]
