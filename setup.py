@@ -18,7 +18,8 @@ setup(
     version=read_version(),
     description='SplitMask self-supervised pre-training (El-Nouby et al., '
     '2021) as an OpenMMLab plugin',
-    long_description=open(osp.join(HERE, 'README.md'), encoding='utf-8').read(),
+    long_description=open(
+        osp.join(HERE, 'README.md'), encoding='utf-8').read(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['splitmask_mm', 'splitmask_mm.*']),
     python_requires='>=3.9',

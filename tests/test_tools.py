@@ -156,8 +156,9 @@ def test_tools_start_quietly_without_mmcvs_compiled_ops(tmp_path):
     noise = 'Fail to import ``MultiScaleDeformableAttention``'
     # the check sees the warning where nothing filters it
     proc = subprocess.run(
-        [sys.executable, '-c', 'import mmpretrain.models'], env=env, timeout=300,
-        text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        [sys.executable, '-c', 'import mmpretrain.models'], env=env,
+        timeout=300, text=True, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE)
     assert noise in proc.stderr, proc.stderr[-2000:]
     for tool in ('train.py', 'test.py', 'convert_checkpoint.py'):
         proc = subprocess.run(
