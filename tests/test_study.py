@@ -86,3 +86,23 @@ def test_quick_study_splitmask_beats_random_init_beyond_the_seed_spread(
         # test; the day SplitMask wins, it passes and this branch should go.
         pytest.xfail(f'SplitMask mIoU {splitmask} vs random init {random}: '
                      f'no win beyond the seed spread ({spread:.2f})')
+
+
+def test_scaled_schedule_keeps_the_shape_for_shorter_and_longer_runs():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'study_tool', osp.join(ROOT, 'tools', 'study.py'))
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    from mmengine.config import Config
+    cfg = Config(dict(train_cfg=dict(max_iters=800), param_scheduler=[
+        dict(type='LinearLR', begin=0, end=50),
+        dict(type='CosineAnnealingLR', begin=50, end=800),
+        dict(type='MultiStepLR', begin=0, end=800, milestones=[600])]))
+    for iters, warmup in ((250, 16), (1000, 62), (2, 1)):
+        lin, cos, step = study.scaled_schedule(cfg, iters)
+        assert (lin['begin'], lin['end']) == (0, warmup)
+        # the end of the run is the end of the schedule, however long
+        assert (cos['begin'], cos['end']) == (warmup, iters)
+        assert step['end'] == iters
+        assert step['milestones'] == [round(600 * iters / 800)]

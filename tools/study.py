@@ -65,8 +65,10 @@ def _scale_point(point: int, old: int, iters: int) -> int:
     ``iters``: the start and the end stay where they are, every boundary in
     between stays strictly inside (a warm-up never shrinks to zero length,
     which mmengine's schedulers refuse, however short the run)."""
-    if point <= 0 or point >= old:
-        return min(max(point, 0), iters)
+    if point <= 0:
+        return 0
+    if point >= old:  # the end (or beyond it): the new run's end
+        return iters
     return min(max(round(point * iters / old), 1), max(iters - 1, 1))
 
 
