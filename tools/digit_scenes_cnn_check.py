@@ -78,10 +78,7 @@ def main():
             align_corners=False,
             loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)))
         if args.classifier_init == 'torch':
-            head.init_cfg = dict(
-                type='Kaiming', a=5**0.5, mode='fan_in',
-                nonlinearity='leaky_relu', distribution='uniform',
-                override=dict(name='conv_seg'))
+            head.init_cfg = cfg.classifier_init  # the study's UperNet's
         head.init_weights()
     else:
         head = nn.Conv2d(128, num_classes, 1)
