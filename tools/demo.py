@@ -61,7 +61,7 @@ def main() -> None:
 
     from splitmask_mm.demo_data import write_sample_images
     img_dir = osp.join(args.data_root, 'images')
-    count = write_sample_images(img_dir)
+    count = write_sample_images(img_dir, max_side=256)
     print(f'[demo] {count} sample photos written to {img_dir}')
 
     options = [f'train_dataloader.dataset.data_root={args.data_root}']

@@ -15,6 +15,7 @@ img_size = 96
 patch_size = 16
 grid = img_size // patch_size  # 6x6 patches
 num_tokens = 8192
+batch_size = 16
 model = dict(
     type='SplitMask',
     data_preprocessor=dict(
@@ -52,7 +53,10 @@ model = dict(
         type='RandomProjectionTokenizer',
         num_tokens=num_tokens,
         patch_size=patch_size,
-        seed=0))
+        seed=0,
+        # one batch's patches (16 x 36) per matrix product: the default
+        # chunk of 1024 rows would be 44% zero padding
+        chunk_size=batch_size * grid * grid))
 
 data_root = 'data/demo/'
 train_pipeline = [
@@ -77,7 +81,7 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(
-    batch_size=16,
+    batch_size=batch_size,
     num_workers=2,
     persistent_workers=True,
     drop_last=True,
