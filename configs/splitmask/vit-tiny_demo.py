@@ -102,7 +102,7 @@ train_dataloader = dict(
 
 # A short run (most of the loss's fall: the README's curves), lr for batch
 # 16, short warm-up, cosine to the end.
-max_iters = 300
+max_iters = 200
 warmup_iters = 20
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 train_cfg = dict(_delete_=True, type='ResumableIterBasedTrainLoop',
