@@ -100,6 +100,9 @@ def test_missing_data_root_is_named(tmp_path):
 
 @pytest.mark.slow
 def test_demo_runs_end_to_end(tmp_path):
+    # an earlier, longer run's checkpoint in the same work dir
+    (tmp_path / 'demo').mkdir()
+    (tmp_path / 'demo' / 'iter_999.pth').write_bytes(b'older run')
     out = run([
         sys.executable,
         osp.join(ROOT, 'tools', 'demo.py'), '--work-dir',
@@ -109,6 +112,12 @@ def test_demo_runs_end_to_end(tmp_path):
     assert '[demo] done' in out
     assert 'libpng warning' not in out  # photos written without bad profile
     assert (tmp_path / 'demo' / 'iter_20.pth').is_file()
+    # the photos are written at 256px at most (the demo trains on 96px)
+    from PIL import Image
+    with Image.open(tmp_path / 'data' / 'images' / 'retina.jpg') as img:
+        assert max(img.size) == 256
+    # the summary names this run's checkpoint, not the older one
+    assert f'checkpoint {tmp_path / "demo" / "iter_20.pth"}' in out
 
 
 def test_resume_skips_a_truncated_checkpoint(ade20k_root, tmp_path):

@@ -82,9 +82,13 @@ def main() -> None:
     run(cmd, osp.join(args.work_dir, 'train.log'))
     minutes = (time.time() - start) / 60
 
-    checkpoints = sorted(
-        glob.glob(osp.join(args.work_dir, 'iter_*.pth')),
-        key=lambda p: int(osp.basename(p)[5:-4]))
+    # this run's last checkpoint (mmengine names it in `last_checkpoint`;
+    # an earlier, longer run in the same work dir may have left higher ones)
+    checkpoint = '(none)'
+    marker = osp.join(args.work_dir, 'last_checkpoint')
+    if osp.isfile(marker):
+        with open(marker) as f:
+            checkpoint = f.read().strip()
     logs = sorted(glob.glob(osp.join(args.work_dir, '*', 'vis_data',
                                      'scalars.json')))
     last = {}
@@ -95,7 +99,7 @@ def main() -> None:
     losses = ', '.join(f'{k}={v:.4f}' for k, v in last.items()
                        if k.startswith('loss'))
     print(f'[demo] done in {minutes:.1f} min; final {losses}; checkpoint '
-          f'{checkpoints[-1] if checkpoints else "(none)"}')
+          f'{checkpoint}')
 
 
 if __name__ == '__main__':
