@@ -48,6 +48,12 @@ def test_train_saves_checkpoint_and_resume_continues(ade20k_root, tmp_path):
     work_dir = tmp_path / 'work'
     out = run(train_cmd(work_dir, ade20k_root, 4))
     assert 'Iter(train) [4/4]' in out
+    # mmengine's own deprecation notices and the frozen position
+    # embeddings are logged, but not as warnings
+    for text in ('"FileClient" will be deprecated',
+                 'pos_embed is skipped since its requires_grad=False'):
+        lines = [line for line in out.splitlines() if text in line]
+        assert lines and all(' - INFO - ' in line for line in lines), text
     ckpt = work_dir / 'iter_4.pth'
     assert ckpt.is_file() and (work_dir / 'iter_2.pth').is_file()
     first = scalars(work_dir)

@@ -14,6 +14,7 @@ import glob
 import json
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 import time
@@ -27,8 +28,8 @@ if ROOT not in sys.path:
 
 # what the demo shows of the training log: progress, losses, checkpoints,
 # warnings and errors (the whole log is in WORK_DIR/train.log)
-SHOWN = ('Iter(train)', 'Saving checkpoint', 'WARNING', 'Error', 'error',
-         'Traceback', 'Exception')
+SHOWN = re.compile(r'Iter\(train\)|Saving checkpoint| - (WARNING|ERROR) - |'
+                   r'Traceback|\w+(Error|Exception)\b')
 
 
 def run(cmd: list, log_file: str) -> None:
@@ -43,7 +44,7 @@ def run(cmd: list, log_file: str) -> None:
         for line in proc.stdout:
             log.write(line)
             tail = (tail + [line])[-40:]
-            if any(key in line for key in SHOWN):
+            if SHOWN.search(line):
                 print(line.rstrip()[:240], flush=True)
     if proc.returncode:
         sys.stdout.write(''.join(tail))

@@ -17,6 +17,7 @@ from mmengine.runner import Runner
 
 from splitmask_mm.engine import (safe_training_checkpoints,
                                  setup_cpu_distributed)
+from splitmask_mm._noise import quiet_runner_logger
 from splitmask_mm.stack import require_stack_for
 
 
@@ -46,6 +47,7 @@ def main():
     setup_cpu_distributed(cfg)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
         Runner.from_cfg(cfg)
+    quiet_runner_logger(runner.logger)
     # CHECKPOINT is an mmengine training checkpoint, perhaps downloaded:
     # torch's safe loader reads it, its pickled logging objects made inert
     with safe_training_checkpoints():

@@ -18,6 +18,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from splitmask_mm.engine import setup_cpu_distributed
+from splitmask_mm._noise import quiet_runner_logger
 from splitmask_mm.stack import require_stack_for
 
 
@@ -116,6 +117,7 @@ def main():
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
+    quiet_runner_logger(runner.logger)
     runner.train()
 
 
