@@ -67,13 +67,65 @@ def last_checkpoint(work_dir: str) -> str:
         return f.read().strip()
 
 
+def config_recipe(config: str, cfg_options: Optional[Dict] = None,
+                  **extra) -> Dict:
+    """What a stage does with a config: the config as it resolves (bases
+    and options merged), plus any ``extra`` inputs; for :func:`stage`."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config, import_custom_modules=False)
+    if cfg_options:
+        cfg.merge_from_dict(dict(cfg_options))
+    return dict(config=cfg.to_dict(), **extra)
+
+
+def _changed_keys(old: Dict, new: Dict, prefix: str = '') -> List[str]:
+    """Dotted keys whose values differ (the first level that differs)."""
+    keys = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            keys += _changed_keys(a, b, f'{prefix}{key}.')
+        elif a != b:
+            keys.append(f'{prefix}{key}')
+    return keys
+
+
 def stage(name: str, done: str, action: Callable[[], None],
-          prefix: str = 'chain') -> float:
+          prefix: str = 'chain', recipe: Optional[Dict] = None) -> float:
     """Run ``action`` unless the file ``done`` exists; returns the minutes it
-    took (0 when skipped)."""
+    took (0 when skipped).
+
+    With a ``recipe`` (a JSON-able dict of what the stage does, e.g.
+    :func:`config_recipe`), it is written to ``done + '.recipe'`` before
+    the stage starts, and a stage started before with another recipe (a
+    changed config in an old work dir) stops the run with the keys that
+    changed, instead of being skipped as done or resumed under the new
+    recipe. Outputs of older versions, which kept no recipe, are skipped
+    as before.
+    """
+    stamp = f'{done}.recipe'
+    if recipe is not None:
+        # a JSON round trip: tuples become lists, as in the file
+        recipe = json.loads(json.dumps(recipe, sort_keys=True, default=repr))
+        if osp.isfile(stamp):
+            with open(stamp) as f:
+                before = json.load(f)
+            if before != recipe:
+                changed = ', '.join(_changed_keys(before, recipe)[:8])
+                raise SystemExit(
+                    f'[{prefix}] {name}: {done} belongs to a run with another '
+                    f'recipe (changed: {changed}); nothing was reused. Use a '
+                    f'new work dir, or delete that stage\'s output and '
+                    f'{stamp} to redo it.')
     if osp.exists(done):
-        log(f'{name}: done ({done}), skipped', prefix)
+        note = '' if recipe is None or osp.isfile(stamp) else (
+            '; it kept no recipe (an older version): not checked')
+        log(f'{name}: done ({done}), skipped{note}', prefix)
         return 0.
+    if recipe is not None:
+        os.makedirs(osp.dirname(osp.abspath(stamp)), exist_ok=True)
+        with open(stamp, 'w') as f:
+            json.dump(recipe, f, sort_keys=True, indent=1)
     start = time.time()
     log(f'{name}: running', prefix)
     action()

@@ -55,25 +55,37 @@ def main():
     target = pre_cfg.model.get('target_generator', {})
     if target.get('type') == 'PatchVocabularyTokenizer':
         vocab = target['vocabulary']
+        vocab_args = list(cfg.get('vocabulary_args', []))
         chain.stage('vocabulary', vocab, lambda: chain.build_vocabulary(
-            pre.config, vocab, pre_options, cfg.get('vocabulary_args', [])))
+            pre.config, vocab, pre_options, vocab_args),
+            recipe=chain.config_recipe(pre.config, pre_options,
+                                       args=vocab_args))
 
+    # each stage records its recipe: a chain config changed under an old
+    # work dir stops with what changed instead of reusing stale stages
     chain.stage('pretrain', osp.join(pre_dir, 'DONE'), lambda: chain.train(
-        pre.config, pre_dir, pre_options, args.gpus))
+        pre.config, pre_dir, pre_options, args.gpus),
+        recipe=chain.config_recipe(pre.config, pre_options, gpus=args.gpus))
+    img_size = cfg.get('convert', {}).get('img_size')
     chain.stage('convert', backbone, lambda: chain.convert(
-        chain.last_checkpoint(pre_dir), backbone,
-        cfg.get('convert', {}).get('img_size')))
+        chain.last_checkpoint(pre_dir), backbone, img_size),
+        recipe=dict(checkpoint=osp.basename(chain.last_checkpoint(pre_dir)),
+                    img_size=img_size))
 
     ft_options = dict(ft.get('cfg_options', {}))
     ft_options['model.backbone.init_cfg.checkpoint'] = backbone
     chain.stage('finetune', osp.join(ft_dir, 'DONE'), lambda: chain.train(
-        ft.config, ft_dir, ft_options, args.gpus))
+        ft.config, ft_dir, ft_options, args.gpus),
+        recipe=chain.config_recipe(ft.config, ft_options, gpus=args.gpus))
 
     test_options = {k: v for k, v in ft_options.items()
                     if not k.startswith('model.backbone.init_cfg')}
     chain.stage('evaluate', metrics_file, lambda: chain.evaluate(
         ft.config, chain.last_checkpoint(ft_dir), osp.join(work, 'test'),
-        metrics_file, test_options))
+        metrics_file, test_options),
+        recipe=chain.config_recipe(
+            ft.config, test_options,
+            checkpoint=osp.basename(chain.last_checkpoint(ft_dir))))
 
     metrics = chain.read_metrics(metrics_file)
     chain.log(f'final {cfg.metric}: {chain.metric(metrics, cfg.metric)} '

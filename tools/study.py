@@ -151,8 +151,9 @@ class Timer:
         self.path = path
         self.times = json.load(open(path)) if osp.isfile(path) else {}
 
-    def run(self, name: str, done: str, action) -> None:
-        minutes = chain.stage(name, done, action, prefix='study')
+    def run(self, name: str, done: str, action, recipe: Dict) -> None:
+        minutes = chain.stage(name, done, action, prefix='study',
+                              recipe=recipe)
         if minutes:
             self.times[name] = round(minutes, 2)
             with open(self.path, 'w') as f:
@@ -172,26 +173,32 @@ def run_arm(arm: Dict, seed: int, study: Config, data_root: str,
         timer.run(f'{arm["key"]} seed {seed}: pre-training',
                   osp.join(pre_dir, 'DONE'), lambda: chain.train(
                       config, pre_dir, {}, log_file=osp.join(
-                          run, 'pretrain.log'), prefix='study'))
+                          run, 'pretrain.log'), prefix='study'),
+                  chain.config_recipe(config))
         backbone = osp.join(run, 'backbone.pth')
         timer.run(f'{arm["key"]} seed {seed}: conversion', backbone,
                   lambda: chain.convert(
                       chain.last_checkpoint(pre_dir), backbone,
-                      log_file=osp.join(run, 'convert.log'), prefix='study'))
+                      log_file=osp.join(run, 'convert.log'), prefix='study'),
+                  dict(checkpoint=osp.basename(
+                      chain.last_checkpoint(pre_dir))))
     for task in study.downstream:
         ft_dir = osp.join(run, task)
         config = finetune_config(run, task, study, data_root, backbone, seed)
         timer.run(f'{arm["key"]} seed {seed}: {task} fine-tuning',
                   osp.join(ft_dir, 'DONE'), lambda: chain.train(
                       config, ft_dir, {}, log_file=osp.join(
-                          run, f'{task}.log'), prefix='study'))
+                          run, f'{task}.log'), prefix='study'),
+                  chain.config_recipe(config))
         metrics_file = osp.join(run, f'{task}_metrics.json')
         timer.run(f'{arm["key"]} seed {seed}: {task} evaluation',
                   metrics_file, lambda: chain.evaluate(
                       config, chain.last_checkpoint(ft_dir),
                       osp.join(ft_dir, 'test'), metrics_file, {},
                       log_file=osp.join(run, f'{task}_test.log'),
-                      prefix='study'))
+                      prefix='study'),
+                  chain.config_recipe(config, checkpoint=osp.basename(
+                      chain.last_checkpoint(ft_dir))))
     return collect(arm, seed, study, work)
 
 
@@ -301,7 +308,11 @@ def main() -> None:
                         {'train_dataloader.dataset.data_root': data_root},
                         study.get('vocabulary_args', []),
                         log_file=osp.join(work, 'vocabulary.log'),
-                        prefix='study'), prefix='study')
+                        prefix='study'), prefix='study',
+                    recipe=chain.config_recipe(
+                        osp.join(ROOT, needs[0]['config']),
+                        {'train_dataloader.dataset.data_root': data_root},
+                        args=list(study.get('vocabulary_args', []))))
 
     # 3. every arm and seed
     runs = [(arm, seed) for arm in study.arms for seed in arm['seeds']]
