@@ -106,7 +106,7 @@ if [ "$FULL" = 1 ]; then
       # pip's wheel cache is keyed by the source, not by FORCE_CUDA: a
       # cached CPU-only build would come back
       NOCACHE=--no-cache-dir
-      echo "[install] mmcv 2.1.0 with compiled CPU and CUDA operators for architectures $TORCH_CUDA_ARCH_LIST ($("$CUDA_HOME/bin/nvcc" --version | tail -1); ~45 min on 2 cores)"
+      echo "[install] mmcv 2.1.0 with compiled CPU and CUDA operators for architectures $TORCH_CUDA_ARCH_LIST ($("$CUDA_HOME/bin/nvcc" --version | tail -1); 49 min for one architecture on 2 cores)"
     else
       echo "[install] mmcv 2.1.0 with compiled CPU operators (first time: ~17 min on 2 cores; cached afterwards)"
     fi
