@@ -1,6 +1,7 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
 """Helpers shared by the tests: generated data in real on-disk layouts,
 vocabulary files, the subprocess environment."""
+import importlib.util
 import os
 import os.path as osp
 import sys
@@ -9,6 +10,16 @@ import numpy as np
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(ROOT, 'configs', 'splitmask', 'vit-tiny_demo.py')
+
+
+def load_tool(name: str):
+    """``tools/<name>.py`` as a module (the tools are scripts, not a
+    package)."""
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(ROOT, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def write_images(folder: str, count: int, size=(120, 160), seed: int = 0,

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from helpers import ROOT, python_env
+from helpers import ROOT, load_tool, python_env
 
 STUDY = osp.join(ROOT, 'configs', 'study', 'digit_scenes.py')
 
@@ -89,11 +89,7 @@ def test_quick_study_splitmask_beats_random_init_beyond_the_seed_spread(
 
 
 def test_scaled_schedule_keeps_the_shape_for_shorter_and_longer_runs():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'study_tool', osp.join(ROOT, 'tools', 'study.py'))
-    study = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(study)
+    study = load_tool('study')
     from mmengine.config import Config
     cfg = Config(dict(train_cfg=dict(max_iters=800), param_scheduler=[
         dict(type='LinearLR', begin=0, end=50),

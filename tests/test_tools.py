@@ -1,7 +1,6 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
 """tools/visualize_split.py, tools/plot_logs.py, tools/benchmark.py,
 train.py --tensorboard."""
-import importlib.util
 import os
 import os.path as osp
 import subprocess
@@ -10,7 +9,7 @@ import sys
 import cv2
 import numpy as np
 
-from helpers import DEMO_CONFIG, ROOT, python_env, write_images
+from helpers import DEMO_CONFIG, ROOT, load_tool, python_env, write_images
 
 
 def run(cmd):
@@ -70,23 +69,12 @@ def test_plot_logs_plots_a_real_run(pretrained, tmp_path):
 
 
 def test_tensorboard_switch_adds_the_backend():
-    spec = importlib.util.spec_from_file_location(
-        'train_tool', osp.join(ROOT, 'tools', 'train.py'))
-    train = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train)
+    train = load_tool('train')
     from mmengine.config import Config
     sys.argv = ['train.py', DEMO_CONFIG, '--tensorboard']
     cfg = train.merge_args(Config.fromfile(DEMO_CONFIG), train.parse_args())
     types = [b['type'] for b in cfg.visualizer.vis_backends]
     assert types == ['LocalVisBackend', 'TensorboardVisBackend']
-
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_live_tensor_peak_counts_what_is_alive():

@@ -9,7 +9,7 @@ import sys
 import pytest
 import torch
 
-from helpers import DEMO_CONFIG, ROOT, python_env
+from helpers import DEMO_CONFIG, ROOT, load_tool, python_env
 
 
 def train_cmd(work_dir, data_root, max_iters, *extra):
@@ -202,13 +202,8 @@ def test_bf16_wrapper_runs_the_forward_in_bf16_and_keeps_fp32_weights():
 
 
 def test_amp_flag_picks_the_wrapper_the_machine_can_run(monkeypatch):
-    import importlib.util
-
     from mmengine.config import Config
-    spec = importlib.util.spec_from_file_location(
-        'train_tool', osp.join(ROOT, 'tools', 'train.py'))
-    train = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train)
+    train = load_tool('train')
     monkeypatch.setattr(sys, 'argv', ['train.py', DEMO_CONFIG, '--amp'])
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     for bf16, expected in ((True, 'BF16OptimWrapper'), (False, None)):
