@@ -67,12 +67,16 @@ def last_checkpoint(work_dir: str) -> str:
         return f.read().strip()
 
 
-def config_recipe(config: str, cfg_options: Optional[Dict] = None,
+def config_recipe(config, cfg_options: Optional[Dict] = None,
                   **extra) -> Dict:
     """What a stage does with a config: the config as it resolves (bases
-    and options merged), plus any ``extra`` inputs; for :func:`stage`."""
+    and options merged), plus any ``extra`` inputs; for :func:`stage`.
+    ``config`` is a path, or a ``Config`` the caller already resolved."""
     from mmengine.config import Config
-    cfg = Config.fromfile(config, import_custom_modules=False)
+    if isinstance(config, Config):
+        cfg = config
+    else:
+        cfg = Config.fromfile(config, import_custom_modules=False)
     if cfg_options:
         cfg.merge_from_dict(dict(cfg_options))
     return dict(config=cfg.to_dict(), **extra)

@@ -58,14 +58,13 @@ def main():
         vocab_args = list(cfg.get('vocabulary_args', []))
         chain.stage('vocabulary', vocab, lambda: chain.build_vocabulary(
             pre.config, vocab, pre_options, vocab_args),
-            recipe=chain.config_recipe(pre.config, pre_options,
-                                       args=vocab_args))
+            recipe=chain.config_recipe(pre_cfg, args=vocab_args))
 
     # each stage records its recipe: a chain config changed under an old
     # work dir stops with what changed instead of reusing stale stages
     chain.stage('pretrain', osp.join(pre_dir, 'DONE'), lambda: chain.train(
         pre.config, pre_dir, pre_options, args.gpus),
-        recipe=chain.config_recipe(pre.config, pre_options, gpus=args.gpus))
+        recipe=chain.config_recipe(pre_cfg, gpus=args.gpus))
     img_size = cfg.get('convert', {}).get('img_size')
     chain.stage('convert', backbone, lambda: chain.convert(
         chain.last_checkpoint(pre_dir), backbone, img_size),

@@ -185,11 +185,12 @@ def run_arm(arm: Dict, seed: int, study: Config, data_root: str,
     for task in study.downstream:
         ft_dir = osp.join(run, task)
         config = finetune_config(run, task, study, data_root, backbone, seed)
+        recipe = chain.config_recipe(config)
         timer.run(f'{arm["key"]} seed {seed}: {task} fine-tuning',
                   osp.join(ft_dir, 'DONE'), lambda: chain.train(
                       config, ft_dir, {}, log_file=osp.join(
                           run, f'{task}.log'), prefix='study'),
-                  chain.config_recipe(config))
+                  recipe)
         metrics_file = osp.join(run, f'{task}_metrics.json')
         timer.run(f'{arm["key"]} seed {seed}: {task} evaluation',
                   metrics_file, lambda: chain.evaluate(
@@ -197,7 +198,7 @@ def run_arm(arm: Dict, seed: int, study: Config, data_root: str,
                       osp.join(ft_dir, 'test'), metrics_file, {},
                       log_file=osp.join(run, f'{task}_test.log'),
                       prefix='study'),
-                  chain.config_recipe(config, checkpoint=osp.basename(
+                  dict(recipe, checkpoint=osp.basename(
                       chain.last_checkpoint(ft_dir))))
     return collect(arm, seed, study, work)
 
