@@ -16,7 +16,15 @@ mkdir -p "$OUT"
 if [ -d .whl ]; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir \
     --upgrade --target /tmp/site .whl/*.whl || exit 1
-  export PYTHONPATH=/tmp/site:$PWD
+  # mmpretrain 1.2.0 imports its multimodal models whenever
+  # `transformers>=4.28` is installed, and they break on transformers 5
+  # (`TypeError: NoneType takes no arguments`); the device image has 5.x.
+  # A stand-in dist-info first on the path reports transformers 0, so
+  # mmpretrain skips them (nothing here uses them).
+  mkdir -p /tmp/hide/transformers-0.dist-info
+  printf 'Metadata-Version: 2.1\nName: transformers\nVersion: 0\n' \
+    > /tmp/hide/transformers-0.dist-info/METADATA
+  export PYTHONPATH=/tmp/hide:/tmp/site:$PWD
 fi
 export PYTHON=python3 PYTHONUNBUFFERED=1
 python3 tools/device_check.py --out "$OUT" --budget-s "${BUDGET_S:-450}" "$@" \

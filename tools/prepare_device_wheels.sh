@@ -16,10 +16,12 @@ download() {
     --platform manylinux1_x86_64 -d .whl "$@"
 }
 # pure-Python OpenMMLab packages and what they import that the device lacks
+# (importlib-metadata 8.7.0: version 10 imports `lazy_importer`, which the
+# device does not have)
 download mmengine==0.10.7 mmpretrain==1.2.0 mmsegmentation==1.2.2 \
   mmdet==3.3.0 addict yapf termcolor mat4py model-index ordered-set \
   prettytable wcwidth ftfy terminaltables pycocotools shapely \
-  importlib-metadata platformdirs
+  importlib-metadata==8.7.0 platformdirs
 # mmcv-lite is published as a source archive: build its (pure) wheel here
 "$PY" -m pip wheel -q --no-deps --no-build-isolation -w .whl mmcv-lite==2.1.0
 # (not numpy: the device's newer one works; only mmpretrain's retrieval
