@@ -50,3 +50,27 @@ def paper_schedule(num_images: int,
     # at least one warm-up iteration, and one after it
     warmup_iters = min(max(1, round(max_iters * warmup_share)), max_iters - 1)
     return dict(max_iters=max_iters, epochs=epochs, warmup_iters=warmup_iters)
+
+
+def fixed_length_schedule(max_iters: int, num_images: int, batch_size: int,
+                          warmup_share: float = 10 / 300
+                          ) -> Dict[str, float]:
+    """The paper's schedule shape over a given number of iterations.
+
+    Args:
+        max_iters (int): Iterations of the run.
+        num_images (int): Images in the pre-training set.
+        batch_size (int): Total batch size over all processes.
+        warmup_share (float): Warm-up share of the iterations.
+
+    Returns:
+        dict: ``max_iters``, ``epochs`` (float) and ``warmup_iters`` (at
+        least one; the whole run when it is a single iteration).
+    """
+    if max_iters < 1:
+        raise ValueError(f'max_iters must be positive, got {max_iters}')
+    warmup_iters = max(1, min(round(max_iters * warmup_share),
+                              max_iters - 1))
+    return dict(max_iters=max_iters,
+                epochs=max_iters * batch_size / num_images,
+                warmup_iters=warmup_iters)

@@ -52,8 +52,7 @@ def pretrained(tmp_path_factory):
         'train_dataloader.dataset.data_prefix=images/training',
         'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False', 'train_cfg.max_iters=3',
-        'param_scheduler.0.end=1', 'param_scheduler.1.begin=1',
-        'param_scheduler.1.end=3', 'default_hooks.checkpoint.interval=3',
+        'default_hooks.checkpoint.interval=3',
         'default_hooks.logger.interval=1'
     ], cwd=ROOT, env=python_env(), stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, timeout=600)

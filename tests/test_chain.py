@@ -23,8 +23,7 @@ pretrain = dict(
         'train_dataloader.batch_size': 4,
         'train_dataloader.num_workers': 0,
         'train_dataloader.persistent_workers': False,
-        'train_cfg.max_iters': 3, 'param_scheduler.0.end': 1,
-        'param_scheduler.1.begin': 1, 'param_scheduler.1.end': 3,
+        'train_cfg.max_iters': 3,
     }})
 convert = dict(img_size=96)
 finetune = dict(

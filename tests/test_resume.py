@@ -33,11 +33,6 @@ train_dataloader = dict(
     dataset=dict(data_root={data_root!r}, data_prefix='images/training',
                  {dataset}))
 train_cfg = dict(max_iters={max_iters})
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=2),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=False, begin=2,
-         end={max_iters}),
-]
 default_hooks = dict(checkpoint=dict(interval=3, max_keep_ckpts=5),
                      logger=dict(interval=1),
                      nonfinite=dict(mode={nonfinite!r}))

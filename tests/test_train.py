@@ -20,8 +20,7 @@ def train_cmd(work_dir, data_root, max_iters, *extra):
         f'train_dataloader.dataset.data_root={data_root}',
         'train_dataloader.dataset.data_prefix=images/training',
         'train_dataloader.batch_size=4', 'train_dataloader.num_workers=1',
-        f'train_cfg.max_iters={max_iters}', 'param_scheduler.0.end=2',
-        'param_scheduler.1.begin=2', f'param_scheduler.1.end={max_iters}',
+        f'train_cfg.max_iters={max_iters}',
         'default_hooks.checkpoint.interval=2',
         'default_hooks.logger.interval=1'
     ] + list(extra)

@@ -66,14 +66,8 @@ def main() -> None:
     print(f'[demo] {count} sample photos written to {img_dir}')
 
     options = [f'train_dataloader.dataset.data_root={args.data_root}']
-    if args.iters:
-        warmup = max(1, args.iters // 15)
-        options += [
-            f'train_cfg.max_iters={args.iters}',
-            f'param_scheduler.0.end={warmup}',
-            f'param_scheduler.1.begin={warmup}',
-            f'param_scheduler.1.end={args.iters}'
-        ]
+    if args.iters:  # the warm-up and the cosine follow the length
+        options.append(f'train_cfg.max_iters={args.iters}')
     cmd = [
         sys.executable,
         osp.join(ROOT, 'tools', 'train.py'), CONFIG, '--work-dir',

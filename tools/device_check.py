@@ -223,16 +223,8 @@ def train_options(args, data, iters, interval):
         'randomness.deterministic=True', 'randomness.seed=0',
         'env_cfg.cudnn_benchmark=False',
     ]
-    if args.quick:  # the demo config's fixed-length schedule
-        warm = max(1, iters // 10)
-        options += [f'train_cfg.max_iters={iters}',
-                    f'param_scheduler.0.end={warm}',
-                    f'param_scheduler.1.begin={warm}',
-                    f'param_scheduler.1.end={iters}']
-    else:  # the paper's schedule on a reference budget of `iters` steps
-        options += [f'train_cfg.reference_images={iters * batch}',
-                    'train_cfg.reference_epochs=1',
-                    'train_cfg.max_epochs=100000']
+    # the length; the loop stretches its warm-up and cosine to it
+    options.append(f'train_cfg.max_iters={iters}')
     return config, options
 
 

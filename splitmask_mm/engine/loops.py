@@ -1,4 +1,5 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
+import difflib
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
@@ -9,7 +10,8 @@ from mmengine.runner.loops import _InfiniteDataloaderIterator
 from torch.utils.data import DataLoader
 
 from ..datasets.samplers import ResumableInfiniteSampler, mix_seed
-from ..schedule import IMAGENET1K_TRAIN_IMAGES, paper_schedule
+from ..schedule import (IMAGENET1K_TRAIN_IMAGES, fixed_length_schedule,
+                        paper_schedule)
 
 
 @LOOPS.register_module()
@@ -109,23 +111,33 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
                 'nothing is loaded twice.')
 
 
+# PaperScheduleTrainLoop's options, for its error on an unknown one
+OPTIONS = ('max_iters', 'reference_epochs', 'reference_images', 'max_epochs',
+           'warmup_share', 'warmup_start_factor', 'eta_min', 'val_begin',
+           'val_interval', 'dynamic_intervals')
+
+
 @LOOPS.register_module()
 class PaperScheduleTrainLoop(ResumableIterBasedTrainLoop):
     """Iteration-based training whose length follows the paper's rule for
-    whatever data set it is given.
+    whatever data set it is given, or an explicit ``max_iters``.
 
     The number of images seen is that of ``reference_epochs`` epochs over
     ``reference_images`` images (300 ImageNet-1k epochs), whatever the size
     of the data set, capped at ``max_epochs`` epochs of it (5,000: longer
     over-fits small sets). The iterations follow from the actual total batch
-    (batch per process x processes). The loop also sets the learning-rate
-    schedule (linear warm-up over ``warmup_share`` of the run, then cosine to
-    ``eta_min``), so the config has no ``param_scheduler``. The computed
-    numbers are logged at start.
+    (batch per process x processes). ``max_iters``, mmengine's usual
+    argument (``--cfg-options train_cfg.max_iters=N``: a short try, a
+    timing, a fixed budget), replaces the rule's figure. Either way the loop
+    sets the learning-rate schedule over the run's length (linear warm-up
+    over ``warmup_share`` of it, then cosine to ``eta_min``), so the config
+    has no ``param_scheduler``. The numbers are logged at start.
 
     Args:
         runner: The runner.
         dataloader (DataLoader | dict): The training data loader.
+        max_iters (int, optional): The run's length in iterations, instead
+            of the rule's. Defaults to None (the rule).
         reference_epochs (float): Epochs of the reference budget.
         reference_images (int): Images of the reference set.
         max_epochs (float): Epoch cap.
@@ -140,6 +152,7 @@ class PaperScheduleTrainLoop(ResumableIterBasedTrainLoop):
     def __init__(self,
                  runner,
                  dataloader: Union[DataLoader, Dict],
+                 max_iters: Optional[int] = None,
                  reference_epochs: float = 300,
                  reference_images: int = IMAGENET1K_TRAIN_IMAGES,
                  max_epochs: float = 5000,
@@ -148,8 +161,25 @@ class PaperScheduleTrainLoop(ResumableIterBasedTrainLoop):
                  eta_min: float = 1e-5,
                  val_begin: int = 1,
                  val_interval: int = 1000,
-                 dynamic_intervals: Optional[List[Tuple[int, int]]] = None
-                 ) -> None:
+                 dynamic_intervals: Optional[List[Tuple[int, int]]] = None,
+                 **unknown) -> None:
+        if unknown:
+            # mmengine would stop with a TypeError from this constructor;
+            # name the option and what to use instead
+            name = sorted(unknown)[0]
+            close = difflib.get_close_matches(name, OPTIONS, n=1)
+            hint = f'did you mean {close[0]}? ' if close else ''
+            raise ValueError(
+                f'train_cfg.{name} is not an option of PaperScheduleTrainLoop '
+                f'({hint}its options: max_iters (the length, instead of the '
+                'paper\'s rule), reference_epochs, reference_images, '
+                'max_epochs (epoch cap), warmup_share, warmup_start_factor, '
+                'eta_min, val_begin, val_interval, dynamic_intervals)')
+        if max_iters is not None and (not isinstance(max_iters, int) or
+                                      isinstance(max_iters, bool) or
+                                      max_iters < 1):
+            raise ValueError('train_cfg.max_iters must be a positive '
+                             f'integer, got {max_iters!r}')
         super().__init__(runner, dataloader, max_iters=1,
                          val_begin=val_begin, val_interval=val_interval,
                          dynamic_intervals=dynamic_intervals)
@@ -160,24 +190,35 @@ class PaperScheduleTrainLoop(ResumableIterBasedTrainLoop):
                 'param_scheduler from the config, or use IterBasedTrainLoop.')
         num_images = len(self.dataloader.dataset)
         total_batch = self.dataloader.batch_size * get_world_size()
-        schedule = paper_schedule(
+        rule = paper_schedule(
             num_images, total_batch, reference_epochs=reference_epochs,
             reference_images=reference_images, max_epochs=max_epochs,
             warmup_share=warmup_share)
+        schedule = rule if max_iters is None else fixed_length_schedule(
+            max_iters, num_images, total_batch, warmup_share)
         self._max_iters = schedule['max_iters']
         self.schedule = dict(schedule, num_images=num_images,
-                             total_batch=total_batch)
+                             total_batch=total_batch,
+                             rule_max_iters=rule['max_iters'])
         warmup = schedule['warmup_iters']
         runner.param_schedulers = [
             dict(type='LinearLR', start_factor=warmup_start_factor,
-                 by_epoch=False, begin=0, end=warmup),
-            dict(type='CosineAnnealingLR', eta_min=eta_min, by_epoch=False,
-                 begin=warmup, end=self._max_iters),
-        ]
-        capped = ' (capped)' if schedule['epochs'] < \
-            reference_epochs * reference_images / num_images - 1e-9 else ''
+                 by_epoch=False, begin=0, end=warmup)]
+        if warmup < self._max_iters:
+            runner.param_schedulers.append(
+                dict(type='CosineAnnealingLR', eta_min=eta_min,
+                     by_epoch=False, begin=warmup, end=self._max_iters))
+        length = (f'{self._max_iters} iterations = '
+                  f'{schedule["epochs"]:.1f} epochs')
+        if max_iters is None:
+            capped = ' (capped)' if rule['epochs'] < reference_epochs * \
+                reference_images / num_images - 1e-9 else ''
+            length = f'{length}{capped}'
+        else:
+            length = (f'{length} (train_cfg.max_iters={max_iters}; the '
+                      f'paper\'s rule would give {rule["max_iters"]} '
+                      f'iterations = {rule["epochs"]:.1f} epochs)')
         runner.logger.info(
             f'Paper schedule: {num_images} images, total batch '
-            f'{total_batch} -> {self._max_iters} iterations = '
-            f'{schedule["epochs"]:.1f} epochs{capped}, warm-up {warmup} '
-            'iterations, then cosine.')
+            f'{total_batch} -> {length}, warm-up {warmup} iterations, then '
+            'cosine.')
