@@ -35,7 +35,8 @@ SUPPLEMENT = dict(
     split=dict(mode='block', ratio=0.5, min_num_patches=16,
                max_num_patches=75),
     small_set_split=dict(mode='random', ratio=0.25),
-    small_set_augmentations={'ColorJitter', 'RandomGrayscale',
+    # colour jitter: mmpretrain's, with a hue step that works on numpy 2
+    small_set_augmentations={'ColorJitterWrappedHue', 'RandomGrayscale',
                              'GaussianBlur', 'Solarize'},
     decoder_depth=2,
     temperature=0.2,

@@ -163,3 +163,45 @@ def test_block_split_reaches_every_patch_of_the_grid():
     share = in_a.mean(0)
     assert abs(share[0].mean() - share[-1].mean()) < 0.06
     assert abs(share[:, 0].mean() - share[:, -1].mean()) < 0.06
+
+
+@pytest.mark.parametrize('backend', ['pillow', 'cv2'])
+def test_hue_jitter_works_under_numpy_2_as_mmcv_did_under_numpy_1(backend):
+    import cv2
+    import mmcv
+    from splitmask_mm.datasets.transforms import adjust_hue
+    img = np.random.default_rng(0).integers(0, 256, (16, 20, 3), np.uint8)
+    # a positive shift: mmcv's own result, pixel for pixel
+    assert np.array_equal(adjust_hue(img, 0.1, backend),
+                          mmcv.adjust_hue(img, 0.1, backend=backend))
+    # a negative one, which mmcv 2.1 refuses under numpy 2 (numpy 1
+    # wrapped it): the hue channel turned by 256 - 25 steps
+    if np.lib.NumpyVersion(np.__version__) >= '2.0.0':
+        with pytest.raises(OverflowError):
+            mmcv.adjust_hue(img, -0.1, backend=backend)
+    out = adjust_hue(img, -0.1, backend)
+    if backend == 'cv2':
+        h = cv2.cvtColor(img, cv2.COLOR_BGR2HSV_FULL)[..., 0]
+        h_out = cv2.cvtColor(out, cv2.COLOR_BGR2HSV_FULL)[..., 0]
+        # where the colour survives the round trip, the hue moved by -25
+        turned = (h.astype(int) - 25) % 256
+        close = np.abs((h_out.astype(int) - turned + 128) % 256 - 128)
+        assert np.median(close) <= 2
+    assert not np.array_equal(out, img)
+
+
+def test_colour_jitter_of_the_small_set_pipeline_never_drops_a_sample():
+    from mmpretrain.registry import TRANSFORMS
+    from mmengine.registry import DefaultScope
+    import splitmask_mm  # noqa: F401
+    DefaultScope.get_instance('hue_test', scope_name='mmpretrain')
+    ours = TRANSFORMS.build(dict(type='ColorJitterWrappedHue', brightness=0.4,
+                                 contrast=0.4, saturation=0.2, hue=0.1))
+    img = np.random.default_rng(1).integers(0, 256, (24, 24, 3), np.uint8)
+    np.random.seed(0)
+    hues = []
+    for _ in range(50):
+        out = ours(dict(img=img.copy()))['img']
+        assert out.shape == img.shape and out.dtype == np.uint8
+        hues.append(ours._rand_params()[4])
+    assert min(hues) < 0 < max(hues)  # both directions were drawn

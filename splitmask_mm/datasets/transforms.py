@@ -5,7 +5,7 @@ from typing import Optional, Tuple, Union
 import numpy as np
 from mmcv.transforms import BaseTransform
 
-from mmpretrain.datasets.transforms import BEiTMaskGenerator
+from mmpretrain.datasets.transforms import BEiTMaskGenerator, ColorJitter
 from mmpretrain.registry import TRANSFORMS
 
 
@@ -171,3 +171,57 @@ class SplitMaskGenerator(BaseTransform):
         repr_str += f'min_aspect={self.min_aspect}, '
         repr_str += f'max_aspect={self.max_aspect})'
         return repr_str
+
+
+def adjust_hue(img: np.ndarray, hue_factor: float,
+               backend: str = 'pillow') -> np.ndarray:
+    """``mmcv.adjust_hue`` that works under numpy 2.
+
+    mmcv 2.1 shifts the uint8 hue channel by ``np.uint8(hue_factor * 255)``:
+    numpy 1 wrapped a negative shift (-3 -> 253), numpy 2 raises
+    ``OverflowError`` instead, so every negative hue jitter failed (half of
+    them) and the sample was dropped as unreadable. The shift here is
+    wrapped modulo 256 first: the same pixels as mmcv under numpy 1.
+    """
+    if not -0.5 <= hue_factor <= 0.5:
+        raise ValueError(f'hue_factor:{hue_factor} is not in [-0.5, 0.5].')
+    shift = np.uint8(int(hue_factor * 255) % 256)
+    if backend == 'pillow':
+        from PIL import Image
+        pil = Image.fromarray(np.ascontiguousarray(img[..., ::-1]), 'RGB')
+        h, s, v = pil.convert('HSV').split()
+        h = Image.fromarray(np.array(h, dtype=np.uint8) + shift, 'L')
+        out = Image.merge('HSV', (h, s, v)).convert('RGB')
+        return np.array(out, dtype=img.dtype)[..., ::-1]
+    import cv2
+    dtype = img.dtype
+    h, s, v = cv2.split(cv2.cvtColor(img.astype(np.uint8),
+                                     cv2.COLOR_BGR2HSV_FULL))
+    hsv = cv2.merge([h.astype(np.uint8) + shift, s, v])
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR_FULL).astype(dtype)
+
+
+@TRANSFORMS.register_module()
+class ColorJitterWrappedHue(ColorJitter):
+    """mmpretrain's ``ColorJitter`` with a hue step that works under
+    numpy 2 (see :func:`adjust_hue`); same arguments, same random draws,
+    same results as mmpretrain's under numpy 1."""
+
+    def transform(self, results: dict) -> dict:
+        import mmcv
+        img = results['img']
+        order, brightness, contrast, saturation, hue = self._rand_params()
+        for index in order:  # mmpretrain's loop, our hue
+            if index == 0 and brightness is not None:
+                img = mmcv.adjust_brightness(img, brightness,
+                                             backend=self.backend)
+            elif index == 1 and contrast is not None:
+                img = mmcv.adjust_contrast(img, contrast,
+                                           backend=self.backend)
+            elif index == 2 and saturation is not None:
+                img = mmcv.adjust_color(img, alpha=saturation,
+                                        backend=self.backend)
+            elif index == 3 and hue is not None:
+                img = adjust_hue(img, hue, backend=self.backend)
+        results['img'] = img
+        return results

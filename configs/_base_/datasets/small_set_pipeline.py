@@ -15,8 +15,9 @@ small_set_pipeline = [
     dict(
         type='RandomApply',
         transforms=[
+            # mmpretrain's ColorJitter, whose hue step fails under numpy 2
             dict(
-                type='ColorJitter',
+                type='ColorJitterWrappedHue',
                 brightness=0.4,
                 contrast=0.4,
                 saturation=0.2,
