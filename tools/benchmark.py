@@ -41,6 +41,13 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+# --arch study: the CPU-scale study's pre-training (ViT 4 layers, width
+# 192, 8px patches, 64px digit scenes), the size tools/study.py trains
+STUDY_CONFIGS = {
+    'splitmask': 'configs/study/splitmask_vit-tiny-p8_digits.py',
+    'beit': 'configs/study/beit_vit-tiny-p8_digits.py',
+    'mae': 'configs/study/mae_vit-tiny-p8_digits.py',
+}
 CONFIGS = {
     'splitmask': 'configs/splitmask/vit-{arch}_ade20k.py',
     'splitmask-d512': 'configs/splitmask/vit-{arch}_ade20k.py',
@@ -59,7 +66,9 @@ NARROW_DECODER = dict(b=(512, 16), s=(256, 8))
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--arch', choices=['s', 'b'], default='b')
+    parser.add_argument('--arch', choices=['s', 'b', 'study'], default='b',
+                        help='ViT-S/16 or ViT-B/16 at 224px, or the CPU-scale '
+                        "study's tiny ViT (8px patches, 64px scenes)")
     parser.add_argument('--batch', type=int, default=8)
     parser.add_argument('--iters', type=int, default=3,
                         help='timed steps after one warm-up step')
@@ -75,6 +84,9 @@ def parse_args():
     parser.add_argument('--amp', action='store_true',
                         help='bf16 autocast: AmpOptimWrapper on a GPU, '
                         'BF16OptimWrapper on a CPU')
+    parser.add_argument('--cpu-attention', choices=['math', 'auto'],
+                        default='math', help="BF16OptimWrapper's attention "
+                        'kernel on a CPU (auto: torch\'s fused flash kernel)')
     parser.add_argument('--json', help='write every figure to this file')
     parser.add_argument('--pipeline-images', type=int, default=64,
                         help='images through the data pipeline (0: skip)')
@@ -84,6 +96,9 @@ def parse_args():
 
 def model_config(method: str, arch: str):
     from mmengine.config import Config
+    if arch == 'study':
+        cfg = Config.fromfile(osp.join(ROOT, STUDY_CONFIGS[method]))
+        return cfg.model, cfg.train_dataloader.dataset.pipeline
     cfg = Config.fromfile(osp.join(ROOT, CONFIGS[method].format(arch=arch)))
     model = cfg.model
     if model.get('target_generator', {}).get('type') == 'DALL-E':
@@ -266,6 +281,8 @@ def run_worker(args) -> dict:
     optim_wrapper = build_optim_wrapper(model, dict(
         type=wrapper,
         **(dict(dtype='bfloat16') if wrapper == 'AmpOptimWrapper' else {}),
+        **(dict(cpu_attention=args.cpu_attention)
+           if wrapper == 'BF16OptimWrapper' else {}),
         optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.05)))
     data = synthetic_batch(pipeline, args.batch)
 
@@ -404,11 +421,14 @@ def main():
 
     import torch
     methods = [m.strip() for m in args.methods.split(',') if m.strip()]
-    unknown = set(methods) - set(CONFIGS)
+    known = STUDY_CONFIGS if args.arch == 'study' else CONFIGS
+    unknown = set(methods) - set(known)
     if unknown:
-        raise SystemExit(f'unknown methods {sorted(unknown)}; choose from '
-                         f'{sorted(CONFIGS)}')
-    print(f'ViT-{args.arch.upper()}/16, 224px, batch {args.batch}, '
+        raise SystemExit(f'unknown methods {sorted(unknown)} for --arch '
+                         f'{args.arch}; choose from {sorted(known)}')
+    size = "the study's ViT (4 layers, width 192, 8px patches), 64px" \
+        if args.arch == 'study' else f'ViT-{args.arch.upper()}/16, 224px'
+    print(f'{size}, batch {args.batch}, '
           f'{args.iters} timed steps after {args.warmup} warm-up, device '
           f'{args.device}{" bf16" if args.amp else ""}, torch '
           f'{torch.__version__}, {torch.get_num_threads()} threads',

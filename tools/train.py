@@ -12,12 +12,12 @@ import os.path as osp
 
 import splitmask_mm  # noqa: F401 (first: it quiets the stack's import noise)
 
-import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from splitmask_mm.engine import setup_cpu_distributed
+from splitmask_mm.engine.optim import amp_wrapper_type
 from splitmask_mm._noise import quiet_runner_logger
 from splitmask_mm.stack import require_stack_for
 
@@ -74,18 +74,16 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                                 osp.splitext(osp.basename(args.config))[0])
 
     if args.amp:
-        if torch.cuda.is_available():
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-        elif torch.ops.mkldnn._is_mkldnn_bf16_supported():
-            # mmengine's AmpOptimWrapper is GPU-only; bf16 on a CPU with
-            # bf16 instructions (AVX512-BF16, AMX): faster steps (the README
-            # gives the measured speed-up)
-            cfg.optim_wrapper.type = 'BF16OptimWrapper'
-        else:
+        wrapper = amp_wrapper_type()
+        if wrapper is None:
             raise SystemExit(
                 '--amp needs a GPU, or a CPU with bf16 instructions '
                 '(AVX512-BF16 or AMX); this one has neither: train in fp32.')
+        # mmengine's AmpOptimWrapper is GPU-only; on a CPU with bf16
+        # instructions, BF16OptimWrapper (the README gives the speed-up)
+        cfg.optim_wrapper.type = wrapper
+        if wrapper == 'AmpOptimWrapper':
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
     if args.resume == 'auto':
         cfg.resume = True

@@ -1,5 +1,5 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Callable, List, Optional
 
 import torch
@@ -57,11 +57,45 @@ class BF16OptimWrapper(OptimWrapper):
     bf16 on the model's device; weights, gradients and optimizer state stay
     fp32. bf16 has fp32's exponent range, so no loss scaling is needed.
     Selected by ``tools/train.py --amp`` on a machine without a GPU.
+
+    Args:
+        cpu_attention (str): The kernel of ``scaled_dot_product_attention``
+            on a CPU: ``'math'`` (matrix products) or ``'auto'`` (torch's
+            choice, its fused flash kernel). torch's CPU flash kernel is
+            slow backwards in bf16 (its bf16 backward cost more than the
+            fp32 one: ``tools/benchmark.py --amp`` shows both), so the math
+            kernel is the default; on a GPU torch's choice always stands.
+        **kwargs: mmengine's ``OptimWrapper`` arguments.
     """
+
+    def __init__(self, *args, cpu_attention: str = 'math', **kwargs):
+        if cpu_attention not in ('math', 'auto'):
+            raise ValueError("optim_wrapper.cpu_attention must be 'math' or "
+                             f"'auto', got {cpu_attention!r}")
+        super().__init__(*args, **kwargs)
+        self.cpu_attention = cpu_attention
 
     @contextmanager
     def optim_context(self, model: nn.Module):
         device = next(model.parameters()).device.type
         with super().optim_context(model), \
-                torch.autocast(device, dtype=torch.bfloat16):
+                torch.autocast(device, dtype=torch.bfloat16), \
+                self._attention(device):
             yield
+
+    def _attention(self, device: str):
+        if device != 'cpu' or self.cpu_attention == 'auto':
+            return nullcontext()
+        from torch.nn.attention import SDPBackend, sdpa_kernel
+        return sdpa_kernel([SDPBackend.MATH])
+
+
+def amp_wrapper_type() -> Optional[str]:
+    """The mixed-precision optimizer wrapper this machine can run:
+    ``'AmpOptimWrapper'`` on a GPU, ``'BF16OptimWrapper'`` on a CPU with
+    bf16 instructions (AVX512-BF16, AMX), None on other CPUs."""
+    if torch.cuda.is_available():
+        return 'AmpOptimWrapper'
+    if torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        return 'BF16OptimWrapper'
+    return None
