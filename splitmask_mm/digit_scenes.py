@@ -283,3 +283,57 @@ def same_params(record: Optional[dict], **params) -> bool:
     written = record['params']
     return all(written.get(k) == (list(v) if isinstance(v, tuple) else v)
                for k, v in params.items())
+
+
+def subset_name(labels: float, select: bool) -> str:
+    """The name of a subset of the training scenes (see
+    :func:`write_subsets`): ``train_p10`` (10% of the labels),
+    ``select_train_p100``, ..."""
+    return f'{"select_" if select else ""}train_p{round(labels * 100)}'
+
+
+def write_subsets(root: str, fractions=(1.0, ), select_share: float = 0.2,
+                  seed: int = 0) -> Dict[str, str]:
+    """Subsets of a written set's training scenes, as the list files that
+    mmseg's ``ann_file`` reads (scene names, one a line) and as COCO
+    annotation files for mmdet, under ``root/splits/``.
+
+    - ``select_val``: ``select_share`` of the training scenes, held out to
+      choose a fine-tuning recipe on (never the validation scenes, which
+      the final figures are measured on);
+    - ``train_pN`` / ``select_train_pN``: a fraction of the training scenes
+      (of those not held out), drawn at random and nested: the 10% subset
+      lies inside any larger one.
+
+    Pre-training reads the images folder and sees every training scene.
+    Returns the list files by name (paths relative to ``root``).
+    """
+    with open(osp.join(root, 'annotations', 'instances_train2017.json')) as f:
+        coco = json.load(f)
+    names = sorted(osp.splitext(im['file_name'])[0] for im in coco['images'])
+    order = [names[i] for i in np.random.default_rng(
+        [seed, 7]).permutation(len(names))]
+    held = max(1, round(len(names) * select_share))
+    select_val, rest = order[:held], order[held:]
+    lists = {'select_val': select_val}
+    for labels in fractions:
+        for select, pool in ((False, order), (True, rest)):
+            count = max(1, round(len(pool) * labels))
+            # the order of `order` is random: a prefix of it is a random
+            # subset, and smaller fractions are prefixes of larger ones
+            lists[subset_name(labels, select)] = pool[:count]
+    os.makedirs(osp.join(root, 'splits'), exist_ok=True)
+    by_name = {osp.splitext(im['file_name'])[0]: im for im in coco['images']}
+    out = {}
+    for name, scenes in lists.items():
+        path = osp.join('splits', f'{name}.txt')
+        with open(osp.join(root, path), 'w') as f:
+            f.write('\n'.join(sorted(scenes)) + '\n')
+        ids = {by_name[s]['id'] for s in scenes}
+        with open(osp.join(root, 'splits', f'{name}.json'), 'w') as f:
+            json.dump(dict(coco, images=[im for im in coco['images']
+                                         if im['id'] in ids],
+                           annotations=[a for a in coco['annotations']
+                                        if a['image_id'] in ids]), f)
+        out[name] = path
+    return out

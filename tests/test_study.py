@@ -32,33 +32,82 @@ _base_ = [{STUDY!r}]
 work_dir = {str(tmp_path / 'work')!r}
 data = dict(num_train=16, num_val=8, size=64, seed=0)
 pretrain_iters = 2
-downstream = dict(seg=dict(iters=2), det=dict(iters=2))
+downstream = dict(
+    _delete_=True,
+    seg=dict(config=_base_.seg_config, metrics=['mIoU', 'mAcc'], iters=2,
+             tune=True),
+    seg_p10=dict(config=_base_.seg_config, metrics=['mIoU'], iters=2,
+                 labels=0.25),
+    probe=dict(config=_base_.seg_config, metrics=['mIoU'], iters=2,
+               frozen=True),
+    det=dict(config='configs/study/maskrcnn_vit-tiny-p8_digits.py',
+             metrics=['bbox_mAP', 'segm_mAP'], iters=2))
+grid = dict(_delete_=True, lr=[1e-4, 1e-3], iters=[2, 3])
 arms = [
     dict(key='random', name='random init', seeds=[0]),
     dict(key='splitmask', name='SplitMask (paper defaults)',
-         config='configs/study/splitmask_vit-tiny-p8_digits.py', seeds=[0]),
+         config='configs/study/splitmask_vit-tiny-p8_digits.py', seeds=[0],
+         tune=True),
+    dict(key='mae', name='MAE',
+         config='configs/study/mae_vit-tiny-p8_digits.py',
+         seeds=[0], recipe_from='splitmask'),
 ]
 ''')
     out = run_study(str(config))
     for stage in ('splitmask seed 0: pre-training: running',
                   'splitmask seed 0: conversion: running',
                   'random seed 0: seg fine-tuning: running',
+                  'splitmask seed 0 tuning lr0.0001_ld0.9_it2: seg '
+                  'fine-tuning: running',
                   'splitmask seed 0: det evaluation: running'):
         assert stage in out, stage
-    results = json.loads((tmp_path / 'work' / 'results.json').read_text())
+    work = tmp_path / 'work'
+    results = json.loads((work / 'results.json').read_text())
     runs = results['results']
-    assert set(runs) == {'random', 'splitmask'}
+    assert set(runs) == {'random', 'splitmask', 'mae'}
     metrics = runs['splitmask']['0']['metrics']
-    assert set(metrics) == {'mIoU', 'mAcc', 'bbox_mAP', 'segm_mAP'}
+    assert set(metrics) == {'seg/mIoU', 'seg/mAcc', 'seg_p10/mIoU',
+                            'probe/mIoU', 'det/bbox_mAP', 'det/segm_mAP'}
     assert all(v is not None for v in metrics.values())
-    table = (tmp_path / 'work' / 'results.md').read_text()
-    assert table.startswith('| arm | seeds | mIoU | mAcc | bbox_mAP (%) |')
+    # the recipe: chosen on the held-out scenes by SplitMask, one setting
+    # at a time (lr, then iterations; no layer-decay values in this grid),
+    # and used by the arm that names it; random init keeps the config's
+    tuning = results['tuning']
+    assert [(t['arm'], t['task']) for t in tuning] == [('splitmask', 'seg')]
+    chosen = tuning[0]['chosen']
+    tried = {(r['lr'], r['iters']): r['score'] for r in tuning[0]['tried']}
+    assert {(1e-4, 2), (1e-3, 2), (chosen['lr'], 3)} <= set(tried)
+    assert tried[chosen['lr'], chosen['iters']] == max(tried.values())
+    assert runs['mae']['0']['recipes']['seg'] == chosen
+    assert runs['random']['0']['recipes']['seg']['lr'] == 1e-3
+    # held out: the tuning runs evaluate on training scenes, never on the
+    # validation ones, and train on the rest
+    key = f'lr{chosen["lr"]:g}_ld0.9_it{chosen["iters"]}'
+    tuned = (work / 'splitmask' / 'seed0' / 'tune_seg' / key /
+             'seg_config.py').read_text()
+    assert "splits/select_val.txt" in tuned and \
+        "splits/select_train_p100.txt" in tuned
+    held_out = (work / 'data' / 'splits' / 'select_val.txt').read_text()
+    trained = (work / 'data' / 'splits' / 'select_train_p100.txt'
+               ).read_text()
+    assert len(held_out.split()) == 3 and len(trained.split()) == 13
+    assert not set(held_out.split()) & set(trained.split())
+    assert all(n.startswith('training_') for n in held_out.split())
+    # the label share and the frozen probe reach the configs
+    final = work / 'splitmask' / 'seed0'
+    assert "splits/train_p25.txt" in (final / 'seg_p10_config.py'
+                                      ).read_text()
+    assert "'frozen_stages': 4" in (final / 'probe_config.py').read_text()
+    # one column per (task, share, probe): same metric names, other tasks
+    table = (work / 'results.md').read_text()
+    assert table.startswith(
+        '| arm | seeds | seg: mIoU | seg: mAcc | seg_p10, 25% labels: mIoU'
+        ' | probe, frozen: mIoU | det: bbox_mAP (%) |')
     assert '| SplitMask (paper defaults) | 1 |' in table
+    assert 'held-out training scenes' in table
     # the derived configs say what ran: the pre-trained weights, strictly
-    seg_config = (tmp_path / 'work' / 'splitmask' / 'seed0' /
-                  'seg_config.py').read_text()
-    assert 'backbone.pth' in seg_config
-    assert 'TruncNormal' in (tmp_path / 'work' / 'random' / 'seed0' /
+    assert 'backbone.pth' in (final / 'seg_config.py').read_text()
+    assert 'TruncNormal' in (work / 'random' / 'seed0' /
                              'seg_config.py').read_text()
     again = run_study(str(config))
     assert 'running' not in again.replace('data: done', '')

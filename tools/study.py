@@ -33,7 +33,9 @@ if ROOT not in sys.path:
 
 from splitmask_mm import chain  # noqa: E402
 from splitmask_mm.digit_scenes import (read_record, same_params,  # noqa: E402
-                                       write_digit_scenes)
+                                       subset_name, write_digit_scenes,
+                                       write_subsets)
+from splitmask_mm.engine.optim import amp_wrapper_type  # noqa: E402
 from splitmask_mm.stack import require_stack_for  # noqa: E402
 
 # A randomly initialised backbone: the initialisation every arm's
@@ -102,7 +104,6 @@ def write_config(path: str, base: str, **overrides) -> str:
 def pretrain_config(run: str, arm: Dict, seed: int, study: Config,
                     data_root: str, vocabulary: Optional[str]) -> str:
     base = osp.join(ROOT, arm['config'])
-    cfg = Config.fromfile(base)
     # an arm may pre-train longer or shorter than the study's default
     iters = arm.get('pretrain_iters', study.pretrain_iters)
     model = nested(arm.get('options', {})).get('model', {})
@@ -111,37 +112,97 @@ def pretrain_config(run: str, arm: Dict, seed: int, study: Config,
     overrides = dict(
         train_dataloader=dict(dataset=dict(data_root=data_root)),
         randomness=dict(seed=seed, diff_rank_seed=True),
+        # the loop stretches its warm-up and cosine to the length
         train_cfg=dict(max_iters=iters),
-        param_scheduler=scaled_schedule(cfg, iters),
         default_hooks=dict(checkpoint=dict(interval=iters),
                            logger=dict(interval=max(1, iters // 20))))
     if model:
         overrides['model'] = model
+    if arm.get('amp', study.get('pretrain_amp', False)):
+        wrapper = amp_wrapper_type()
+        if wrapper:  # else fp32, as the machine can run
+            overrides['optim_wrapper'] = dict(type=wrapper)
     return write_config(osp.join(run, 'pretrain_config.py'), base,
                         **overrides)
 
 
-def finetune_config(run: str, task: str, study: Config, data_root: str,
-                    backbone: Optional[str], seed: int) -> str:
-    base = osp.join(ROOT, study.downstream[task]['config'])
+def default_recipe(study: Config, task: str) -> Dict:
+    """A task's fine-tuning recipe as its config and the study give it: lr,
+    layer decay (None where the config has none) and iterations."""
+    spec = study.downstream[task]
+    cfg = Config.fromfile(osp.join(ROOT, spec['config']))
+    recipe = dict(lr=cfg.optim_wrapper.optimizer.lr,
+                  layer_decay=cfg.optim_wrapper.get(
+                      'paramwise_cfg', {}).get('layer_decay_rate'),
+                  iters=spec['iters'])
+    recipe.update(spec.get('recipe', {}))
+    return recipe
+
+
+def recipe_key(recipe: Dict) -> str:
+    """A folder name for a recipe: ``lr0.001_ld0.9_it300``."""
+    ld = recipe.get('layer_decay')
+    return (f'lr{recipe["lr"]:g}' + (f'_ld{ld:g}' if ld is not None else '')
+            + f'_it{recipe["iters"]}')
+
+
+def finetune_config(path: str, task: str, study: Config, data_root: str,
+                    backbone: Optional[str], seed: int, recipe: Dict,
+                    select: bool = False) -> str:
+    """The derived config of one fine-tuning run.
+
+    Trained on the task's share of the labelled training scenes
+    (``labels``; with ``select``, of those not held out) and evaluated on
+    the validation scenes, or with ``select`` on the held-out training
+    scenes. ``frozen`` tasks keep the whole backbone fixed (a probe of the
+    pre-trained features as the task's head reads them)."""
+    spec = study.downstream[task]
+    base = osp.join(ROOT, spec['config'])
     cfg = Config.fromfile(base)
-    iters = study.downstream[task]['iters']
-    data = dict(dataset=dict(data_root=data_root))
+    iters = recipe['iters']
+    labels = spec.get('labels', 1.0)
+    subset = subset_name(labels, select)
+    detection = 'ann_file' in cfg.get('val_evaluator', {})
+    train = dict(data_root=data_root)
+    val = dict(data_root=data_root)
+    evaluator = None
+    if detection:
+        if labels < 1 or select:
+            train['ann_file'] = f'splits/{subset}.json'
+        ann = osp.join(data_root, 'annotations', 'instances_val2017.json')
+        if select:
+            val.update(ann_file='splits/select_val.json',
+                       data_prefix=dict(img='train2017/'))
+            ann = osp.join(data_root, 'splits', 'select_val.json')
+        evaluator = dict(ann_file=ann)
+    else:
+        if labels < 1 or select:
+            train['ann_file'] = f'splits/{subset}.txt'
+        if select:
+            val.update(ann_file='splits/select_val.txt', data_prefix=dict(
+                img_path='images/training',
+                seg_map_path='annotations/training'))
     init = dict(checkpoint=backbone) if backbone else RANDOM_INIT
+    model_backbone = dict(init_cfg=init)
+    if spec.get('frozen'):
+        model_backbone['frozen_stages'] = cfg.model.backbone.arch.get(
+            'num_layers', 12)
+    optim = dict(optimizer=dict(lr=recipe['lr']))
+    if recipe.get('layer_decay') is not None:
+        optim['paramwise_cfg'] = dict(layer_decay_rate=recipe['layer_decay'])
     overrides = dict(
-        train_dataloader=data, val_dataloader=data, test_dataloader=data,
-        model=dict(backbone=dict(init_cfg=init)),
+        train_dataloader=dict(dataset=train),
+        val_dataloader=dict(dataset=val), test_dataloader=dict(dataset=val),
+        model=dict(backbone=model_backbone),
+        optim_wrapper=optim,
         randomness=dict(seed=seed),
         train_cfg=dict(max_iters=iters, val_interval=iters),
         param_scheduler=scaled_schedule(cfg, iters),
         default_hooks=dict(checkpoint=dict(interval=iters),
                            logger=dict(interval=max(1, iters // 10))))
-    if 'ann_file' in cfg.get('val_evaluator', {}):
-        evaluator = dict(ann_file=osp.join(
-            data_root, 'annotations', 'instances_val2017.json'))
+    if evaluator:
         overrides.update(val_evaluator=evaluator, test_evaluator=evaluator)
-    return write_config(osp.join(run, f'{task}_config.py'), base,
-                        **overrides)
+    return write_config(path, base, **overrides)
 
 
 class Timer:
@@ -160,16 +221,28 @@ class Timer:
                 json.dump(self.times, f)
 
 
-def run_arm(arm: Dict, seed: int, study: Config, data_root: str,
-            vocabulary: Optional[str], work: str) -> Dict:
-    run = osp.join(work, arm['key'], f'seed{seed}')
-    os.makedirs(run, exist_ok=True)
-    timer = Timer(osp.join(run, 'minutes.json'))
-    backbone = None
-    if arm.get('config'):
+class Study:
+    """The stages of one study: pre-training per arm and seed, recipe
+    choice per (arm, task) on held-out training scenes, and the final
+    fine-tuning and evaluation per (arm, seed, task)."""
+
+    def __init__(self, study: Config, work: str, data_root: str,
+                 vocabulary: Optional[str]) -> None:
+        self.study, self.work = study, work
+        self.data_root, self.vocabulary = data_root, vocabulary
+        self.arms = {a['key']: a for a in study.arms}
+
+    def pretrain(self, arm: Dict, seed: int) -> Optional[str]:
+        """The arm's converted backbone for this seed (None: random)."""
+        if not arm.get('config'):
+            return None
+        run = osp.join(self.work, arm['key'], f'seed{seed}')
+        os.makedirs(run, exist_ok=True)
+        timer = Timer(osp.join(run, 'minutes.json'))
         pre_dir = osp.join(run, 'pretrain')
-        config = pretrain_config(run, arm, seed, study, data_root,
-                                 vocabulary if arm.get('vocabulary') else None)
+        config = pretrain_config(
+            run, arm, seed, self.study, self.data_root,
+            self.vocabulary if arm.get('vocabulary') else None)
         timer.run(f'{arm["key"]} seed {seed}: pre-training',
                   osp.join(pre_dir, 'DONE'), lambda: chain.train(
                       config, pre_dir, {}, log_file=osp.join(
@@ -182,30 +255,117 @@ def run_arm(arm: Dict, seed: int, study: Config, data_root: str,
                       log_file=osp.join(run, 'convert.log'), prefix='study'),
                   dict(checkpoint=osp.basename(
                       chain.last_checkpoint(pre_dir))))
-    for task in study.downstream:
-        ft_dir = osp.join(run, task)
-        config = finetune_config(run, task, study, data_root, backbone, seed)
-        recipe = chain.config_recipe(config)
-        timer.run(f'{arm["key"]} seed {seed}: {task} fine-tuning',
-                  osp.join(ft_dir, 'DONE'), lambda: chain.train(
+        return backbone
+
+    def finetune(self, name: str, folder: str, task: str,
+                 backbone: Optional[str], seed: int, recipe: Dict,
+                 select: bool, timer: Timer) -> Dict:
+        """Fine-tune and evaluate once; the metrics."""
+        config = finetune_config(osp.join(folder, f'{task}_config.py'), task,
+                                 self.study, self.data_root, backbone, seed,
+                                 recipe, select)
+        ft_dir = osp.join(folder, task)
+        stage_recipe = chain.config_recipe(config)
+        timer.run(f'{name}: {task} fine-tuning', osp.join(ft_dir, 'DONE'),
+                  lambda: chain.train(
                       config, ft_dir, {}, log_file=osp.join(
-                          run, f'{task}.log'), prefix='study'),
-                  recipe)
-        metrics_file = osp.join(run, f'{task}_metrics.json')
-        timer.run(f'{arm["key"]} seed {seed}: {task} evaluation',
-                  metrics_file, lambda: chain.evaluate(
+                          folder, f'{task}.log'), prefix='study'),
+                  stage_recipe)
+        metrics_file = osp.join(folder, f'{task}_metrics.json')
+        timer.run(f'{name}: {task} evaluation', metrics_file,
+                  lambda: chain.evaluate(
                       config, chain.last_checkpoint(ft_dir),
                       osp.join(ft_dir, 'test'), metrics_file, {},
-                      log_file=osp.join(run, f'{task}_test.log'),
+                      log_file=osp.join(folder, f'{task}_test.log'),
                       prefix='study'),
-                  dict(recipe, checkpoint=osp.basename(
+                  dict(stage_recipe, checkpoint=osp.basename(
                       chain.last_checkpoint(ft_dir))))
-    return collect(arm, seed, study, work)
+        return chain.read_metrics(metrics_file)
+
+    def recipe(self, arm: Dict, task: str) -> Dict:
+        """The fine-tuning recipe of (arm, task): the config's, or for a
+        task with ``tune=True`` the one chosen on the held-out training
+        scenes, by this arm (``tune=True``) or by the arm its
+        ``recipe_from`` names."""
+        spec = self.study.downstream[task]
+        if not spec.get('tune'):
+            return default_recipe(self.study, task)
+        source = arm
+        if not arm.get('tune') and arm.get('recipe_from'):
+            source = self.arms[arm['recipe_from']]
+        if not source.get('tune'):
+            return default_recipe(self.study, task)
+        return self.tune(source, task)['chosen']
+
+    def tune(self, arm: Dict, task: str) -> Dict:
+        """Choose (arm, task)'s recipe on the held-out training scenes, one
+        setting at a time over the study's ``grid`` (coordinate ascent):
+        the learning rates at the config's layer decay and length, then the
+        layer decays at the best rate, then the lengths at both, and once
+        more if that moved anything; by the task's first metric. Every point
+        tried is kept in WORK/ARM/tune_TASK.json."""
+        seed = arm['seeds'][0]
+        backbone = self.pretrain(arm, seed)
+        folder = osp.join(self.work, arm['key'], f'seed{seed}',
+                          f'tune_{task}')
+        timer = Timer(osp.join(folder, 'minutes.json'))
+        metric = self.study.downstream[task]['metrics'][0]
+        tried: Dict[str, Dict] = {}
+
+        def score(recipe: Dict) -> float:
+            key = recipe_key(recipe)
+            if key not in tried:
+                found = self.finetune(
+                    f'{arm["key"]} seed {seed} tuning {key}',
+                    osp.join(folder, key), task, backbone, seed, recipe,
+                    True, timer)
+                tried[key] = dict(recipe, score=chain.metric(found, metric))
+            return tried[key]['score']
+
+        best = default_recipe(self.study, task)
+        for _ in range(2):  # a second pass where the first moved: the best
+            start = dict(best)  # lr may differ at another length
+            for setting in ('lr', 'layer_decay', 'iters'):
+                values = self.study.get('grid', {}).get(setting) or []
+                if not values or (setting == 'layer_decay' and
+                                  best.get('layer_decay') is None):
+                    continue
+                candidates = [dict(best, **{setting: v}) for v in values]
+                scores = [score(c) for c in candidates]
+                best = candidates[max(range(len(scores)),
+                                      key=lambda i: scores[i])]
+            if best == start:
+                break
+        result = dict(arm=arm['key'], task=task, seed=seed, metric=metric,
+                      chosen=best, tried=list(tried.values()))
+        with open(osp.join(self.work, arm['key'], f'tune_{task}.json'),
+                  'w') as f:
+            json.dump(result, f, indent=1)
+        log(f'{arm["key"]}, {task}: recipe {recipe_key(best)} chosen on '
+            f'the held-out training scenes ({metric} ' + ', '.join(
+                f'{recipe_key(t)} {t["score"]:.2f}'
+                for t in tried.values()) + ')')
+        return result
+
+    def run_arm(self, arm: Dict, seed: int) -> Optional[Dict]:
+        backbone = self.pretrain(arm, seed)
+        run = osp.join(self.work, arm['key'], f'seed{seed}')
+        os.makedirs(run, exist_ok=True)
+        timer = Timer(osp.join(run, 'minutes.json'))
+        recipes = {task: self.recipe(arm, task)
+                   for task in self.study.downstream}
+        with open(osp.join(run, 'recipes.json'), 'w') as f:
+            json.dump(recipes, f)
+        for task, recipe in recipes.items():
+            self.finetune(f'{arm["key"]} seed {seed}', run, task, backbone,
+                          seed, recipe, False, timer)
+        return collect(arm, seed, self.study, self.work)
 
 
 def collect(arm: Dict, seed: int, study: Config, work: str
             ) -> Optional[Dict]:
-    """The metrics and minutes of a finished run, or None."""
+    """The metrics (``TASK/METRIC``) and minutes of a finished run, or
+    None."""
     run = osp.join(work, arm['key'], f'seed{seed}')
     metrics = {}
     for task, spec in study.downstream.items():
@@ -214,11 +374,14 @@ def collect(arm: Dict, seed: int, study: Config, work: str
             return None
         found = chain.read_metrics(metrics_file)
         for key in spec['metrics']:
-            metrics[key] = chain.metric(found, key)
+            metrics[f'{task}/{key}'] = chain.metric(found, key)
     minutes_file = osp.join(run, 'minutes.json')
     minutes = json.load(open(minutes_file)) if osp.isfile(minutes_file) \
         else {}
-    return dict(metrics=metrics, minutes=minutes)
+    recipes_file = osp.join(run, 'recipes.json')
+    recipes = json.load(open(recipes_file)) if osp.isfile(recipes_file) \
+        else {}
+    return dict(metrics=metrics, minutes=minutes, recipes=recipes)
 
 
 def summary(values: List[float]) -> str:
@@ -231,11 +394,24 @@ def summary(values: List[float]) -> str:
     return f'{mean:.2f} ({min(values):.2f}-{max(values):.2f})'
 
 
+def column_name(study: Config, task: str, metric: str) -> str:
+    """A table column: the task (its label share, frozen or not) and the
+    metric, in percent."""
+    spec = study.downstream[task]
+    what = [task]
+    if spec.get('labels', 1.0) < 1:
+        what.append(f'{spec["labels"]:.0%} labels')
+    if spec.get('frozen'):
+        what.append('frozen')
+    return f'{", ".join(what)}: {metric}' + (' (%)' if 'mAP' in metric
+                                             else '')
+
+
 def table(study: Config, results: Dict) -> str:
-    metric_names = [m for task in study.downstream.values()
-                    for m in task['metrics']]
-    header = ['arm', 'seeds'] + [
-        f'{m} (%)' if 'mAP' in m else m for m in metric_names] + [
+    columns = [(task, m) for task, spec in study.downstream.items()
+               for m in spec['metrics']]
+    header = ['arm', 'seeds'] + [column_name(study, t, m)
+                                 for t, m in columns] + [
         'min pre-train', 'min fine-tune + eval']
     rows = ['| ' + ' | '.join(header) + ' |',
             '|' + '---|' * len(header)]
@@ -244,13 +420,14 @@ def table(study: Config, results: Dict) -> str:
         if not runs:
             continue
         cells = [arm['name'], str(len(runs))]
-        for name in metric_names:
+        for task, name in columns:
             # mmdet's COCO AP is a fraction, mmseg's mIoU a percentage:
             # both in percent in the table
             scale = 100 if 'mAP' in name else 1
-            cells.append(summary([r['metrics'][name] * scale
-                                  if r['metrics'][name] is not None else None
-                                  for r in runs.values()]))
+            values = [r['metrics'].get(f'{task}/{name}') for r in
+                      runs.values()]
+            cells.append(summary([v * scale if v is not None else None
+                                  for v in values]))
         pre = [sum(v for k, v in r['minutes'].items() if 'pre-training' in k
                    or 'conversion' in k) for r in runs.values()]
         ft = [sum(v for k, v in r['minutes'].items() if 'fine-tuning' in k
@@ -258,6 +435,24 @@ def table(study: Config, results: Dict) -> str:
         cells += [f'{sum(pre) / len(pre):.1f}' if any(pre) else '-',
                   f'{sum(ft) / len(ft):.1f}']
         rows.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(rows)
+
+
+def tuning_table(tunings: List[Dict]) -> str:
+    """Every recipe tried on the held-out scenes, the chosen one in bold."""
+    rows = ['| arm | task | lr | layer decay | iterations | held-out score |',
+            '|---|---|---|---|---|---|']
+    for t in tunings:
+        for r in t['tried']:
+            chosen = recipe_key(r) == recipe_key(t['chosen'])
+            cells = [t['arm'], t['task'], f'{r["lr"]:g}',
+                     f'{r["layer_decay"]:g}' if r.get('layer_decay')
+                     is not None else '-', str(r['iters']),
+                     f'{r["score"]:.2f}' if r['score'] is not None else
+                     'n/a']
+            if chosen:
+                cells = [f'**{c}**' for c in cells]
+            rows.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(rows)
 
 
@@ -315,15 +510,22 @@ def main() -> None:
                         {'train_dataloader.dataset.data_root': data_root},
                         args=list(study.get('vocabulary_args', []))))
 
-    # 3. every arm and seed
+    # 3. the held-out scenes and label shares the tasks read
+    write_subsets(data_root, sorted({
+        t.get('labels', 1.0) for t in study.downstream.values()} | {1.0}),
+        select_share=study.get('select_share', 0.2), seed=study.data.seed)
+
+    # 4. every arm and seed
+    runner = Study(study, work, data_root, vocabulary)
     runs = [(arm, seed) for arm in study.arms for seed in arm['seeds']]
     for i, (arm, seed) in enumerate(runs, 1):
         log(f'({i}/{len(runs)}) {arm["name"]}, seed {seed} '
             f'[{(time.time() - start) / 60:.1f} min so far]')
-        run_arm(arm, seed, study, data_root, vocabulary, work)
+        runner.run_arm(arm, seed)
 
-    # the table: every arm of the config whose runs are all finished in
-    # this work dir (arms of earlier --only runs included)
+    # the tables: every arm of the config whose runs are all finished in
+    # this work dir (arms of earlier --only runs included), and every
+    # recipe choice made
     study.arms = all_arms
     results: Dict[str, Dict] = {}
     for arm in all_arms:
@@ -331,7 +533,16 @@ def main() -> None:
                 for seed in arm['seeds']}
         if all(runs.values()):
             results[arm['key']] = runs
+    tunings = []
+    for arm in all_arms:
+        for task in study.downstream:
+            path = osp.join(work, arm['key'], f'tune_{task}.json')
+            if osp.isfile(path):
+                tunings.append(json.load(open(path)))
     text = table(study, results)
+    if tunings:
+        text += ('\n\nFine-tuning recipes tried on the held-out training '
+                 'scenes (chosen in bold):\n\n' + tuning_table(tunings))
     minutes = (time.time() - start) / 60
     with open(osp.join(work, 'results.md'), 'w') as f:
         f.write(text + '\n')
@@ -339,11 +550,15 @@ def main() -> None:
         json.dump(dict(config=osp.relpath(args.config, ROOT),
                        quick=args.quick, data=dict(study.data),
                        pretrain_iters=study.pretrain_iters,
-                       finetune_iters={k: v['iters'] for k, v in
-                                       study.downstream.items()},
-                       arms={a['key']: a['name'] for a in all_arms
-                             if a['key'] in results},
-                       results=results, wall_minutes=round(minutes, 1)),
+                       downstream={k: dict(v) for k, v in
+                                   study.downstream.items()},
+                       arms={a['key']: dict(
+                           name=a['name'], pretrain_iters=a.get(
+                               'pretrain_iters', study.pretrain_iters)
+                           if a.get('config') else 0)
+                           for a in all_arms if a['key'] in results},
+                       results=results, tuning=tunings,
+                       wall_minutes=round(minutes, 1)),
                   f, indent=2)
     print(text)
     log(f'done in {minutes:.1f} min; {osp.join(work, "results.md")}, '
