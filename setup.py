@@ -22,6 +22,12 @@ setup(
         osp.join(HERE, 'README.md'), encoding='utf-8').read(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['splitmask_mm', 'splitmask_mm.*']),
+    # splitmask_mm/.mim: the configs, tools and model index inside the
+    # package, where `splitmask_mm::` config bases and mim look for them
+    # (OpenMMLab's layout). They are links into the repository (an editable
+    # install sees every edit); a wheel or an sdist gets copies of the
+    # files (setuptools follows the links). MANIFEST.in lists them.
+    include_package_data=True,
     python_requires='>=3.9',
     # The pinned stack that installs together (and why each pin):
     # requirements*.txt, tools/install.sh and docs/STACK.md. mmcv comes in

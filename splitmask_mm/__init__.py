@@ -2,11 +2,16 @@
 """SplitMask (El-Nouby et al., 2021) for OpenMMLab.
 
 Importing the package registers its modules into mmpretrain's registries
-(models, transforms, data sets) and its runner into mmengine's.
+(models, transforms, data sets) and its runner into mmengine's, and makes
+``splitmask_mm::`` config bases resolvable (``_base_ =
+['splitmask_mm::splitmask/vit-b_ade20k.py']``).
 """
 from . import _noise  # noqa: F401 (first: before the stack is imported)
 from .version import __version__
 from . import datasets, engine, models, weights  # noqa: F401 (registers)
+from ._scope import register_config_scope
+
+register_config_scope()  # `splitmask_mm::` config bases (see _scope.py)
 
 try:  # optional downstream library: importing us must not need it
     import mmdet  # noqa: F401

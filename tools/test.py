@@ -18,6 +18,7 @@ from mmengine.runner import Runner
 from splitmask_mm.engine import (safe_training_checkpoints,
                                  setup_cpu_distributed)
 from splitmask_mm._noise import quiet_runner_logger
+from splitmask_mm._scope import resolve_scope
 from splitmask_mm.stack import require_stack_for
 
 
@@ -36,6 +37,7 @@ def main():
 
     require_stack_for(args.config)
     cfg = Config.fromfile(args.config)
+    resolve_scope(cfg)  # `splitmask_mm::` bases: see splitmask_mm/_scope.py
     cfg.launcher = args.launcher
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)

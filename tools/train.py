@@ -19,6 +19,7 @@ from mmengine.runner import Runner
 from splitmask_mm.engine import setup_cpu_distributed
 from splitmask_mm.engine.optim import amp_wrapper_type
 from splitmask_mm._noise import quiet_runner_logger
+from splitmask_mm._scope import resolve_scope
 from splitmask_mm.stack import require_stack_for
 
 
@@ -109,6 +110,7 @@ def main():
     args = parse_args()
     require_stack_for(args.config)
     cfg = Config.fromfile(args.config)
+    resolve_scope(cfg)  # `splitmask_mm::` bases: see splitmask_mm/_scope.py
     cfg = merge_args(cfg, args)
     setup_cpu_distributed(cfg)
     if 'runner_type' not in cfg:

@@ -1,4 +1,5 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
+import copy
 import glob
 import os
 import os.path as osp
@@ -122,8 +123,32 @@ class SplitMaskRunner(Runner):
       between the checkpoint and the note leaves one checkpoint behind)
       and removes the temporary files of writes that a kill cut short;
     - if the checkpoint to resume from cannot be read (truncated, corrupt),
-      resumes from the newest readable one beside it and says which.
+      resumes from the newest readable one beside it and says which;
+    - builds configs inherited as ``splitmask_mm::...`` (their scope, their
+      data loaders).
     """
+
+    @classmethod
+    def from_cfg(cls, cfg) -> 'SplitMaskRunner':
+        # a config inherited as `splitmask_mm::...` builds in the scope it
+        # declares (see splitmask_mm/_scope.py)
+        from .._scope import resolve_scope
+        resolve_scope(cfg)
+        return super().from_cfg(cfg)
+
+    @staticmethod
+    def build_dataloader(dataloader, *args, **kwargs):
+        # mmengine gives every typed dict of a package-scoped base a
+        # `_scope_` key, and its build_dataloader then passes that key on
+        # to the collate function (`default_collate(_scope_=...)`:
+        # TypeError); collate functions have no scope to switch to
+        if isinstance(dataloader, dict) and isinstance(
+                dataloader.get('collate_fn'), dict):
+            dataloader = copy.copy(dataloader)
+            dataloader['collate_fn'] = {
+                k: v for k, v in dataloader['collate_fn'].items()
+                if k != '_scope_'}
+        return Runner.build_dataloader(dataloader, *args, **kwargs)
 
     def load_or_resume(self) -> None:
         if self._resume and self._load_from is None \
