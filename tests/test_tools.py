@@ -157,3 +157,37 @@ def test_tools_start_quietly_without_mmcvs_compiled_ops(tmp_path):
             proc.stderr[-3000:]
         assert noise not in proc.stderr, (tool, proc.stderr[-2000:])
         assert 'pkg_resources is deprecated' not in proc.stderr
+
+
+def test_diagnose_backbone_measures_every_block(pretrained, tmp_path):
+    import json
+    import math
+    backbone = tmp_path / 'bb.pth'
+    subprocess.run([sys.executable, osp.join(ROOT, 'tools',
+                                             'convert_checkpoint.py'),
+                    pretrained, str(backbone)], check=True, env=python_env(),
+                   stdout=subprocess.DEVNULL, timeout=300)
+    images = tmp_path / 'imgs'
+    write_images(str(images), 6)
+    out = tmp_path / 'diag.json'
+    proc = subprocess.run([
+        sys.executable, osp.join(ROOT, 'tools', 'diagnose_backbone.py'),
+        f'demo={backbone}', '--random', 'random', '--images', str(images),
+        '--img-size', '96', '--patch-size', '16', '--json', str(out)
+    ], cwd=ROOT, env=python_env(), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    results = json.loads(out.read_text())['results']
+    assert set(results) == {'random', 'demo'}
+    tokens = 36 + 1  # 6x6 patches and the class token
+    for name, rows in results.items():
+        assert [r['block'] for r in rows] == [0, 1, 2, 3]
+        for r in rows:
+            assert 0 <= r['attn_entropy'] <= math.log(tokens) + 1e-4
+            assert 1 <= r['eff_rank'] <= 192
+            assert -1 <= r['token_cos'] <= 1
+    # the reference is the random initialisation itself; a trained
+    # backbone's weights differ from it
+    assert all(r['weight_norm_ratio'] == 1 for r in results['random'])
+    assert any(r['weight_norm_ratio'] != 1 for r in results['demo'])
+    assert '| demo | 3 |' in proc.stdout

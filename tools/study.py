@@ -114,7 +114,10 @@ def pretrain_config(run: str, arm: Dict, seed: int, study: Config,
         randomness=dict(seed=seed, diff_rank_seed=True),
         # the loop stretches its warm-up and cosine to the length
         train_cfg=dict(max_iters=iters),
-        default_hooks=dict(checkpoint=dict(interval=iters),
+        # a checkpoint every 500 iterations (the last kept): a stopped
+        # study resumes a long pre-training where it was
+        default_hooks=dict(checkpoint=dict(interval=min(iters, 500),
+                                           max_keep_ckpts=1),
                            logger=dict(interval=max(1, iters // 20))))
     if model:
         overrides['model'] = model
