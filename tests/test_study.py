@@ -151,3 +151,40 @@ def test_scaled_schedule_keeps_the_shape_for_shorter_and_longer_runs():
         assert (cos['begin'], cos['end']) == (warmup, iters)
         assert step['end'] == iters
         assert step['milestones'] == [round(600 * iters / 800)]
+
+
+def test_plot_study_draws_both_pictures(tmp_path):
+    seg = 'configs/study/upernet_vit-tiny-p8_digits.py'
+    runs = {'0': dict(metrics={'seg/mIoU': 50.0, 'seg_p10/mIoU': 30.0,
+                               'probe/mIoU': 20.0}),
+            '1': dict(metrics={'seg/mIoU': 52.0, 'seg_p10/mIoU': 31.0,
+                               'probe/mIoU': 21.0})}
+    results = dict(
+        downstream=dict(seg=dict(config=seg, metrics=['mIoU']),
+                        seg_p10=dict(config=seg, metrics=['mIoU'],
+                                     labels=0.1),
+                        probe=dict(config=seg, metrics=['mIoU'],
+                                   frozen=True)),
+        arms={'random': dict(name='random init', pretrain_iters=0),
+              'splitmask': dict(name='SplitMask 250', pretrain_iters=250),
+              'splitmask-4k': dict(name='SplitMask 4k', pretrain_iters=4000),
+              'mae-4k': dict(name='MAE 4k', pretrain_iters=4000)},
+        results={k: runs for k in ('random', 'splitmask', 'splitmask-4k',
+                                   'mae-4k')})
+    path = tmp_path / 'results.json'
+    path.write_text(json.dumps(results))
+    tool = osp.join(ROOT, 'tools', 'plot_study.py')
+    proc = subprocess.run([sys.executable, tool, str(path), '--out-dir',
+                           str(tmp_path / 'out')], env=python_env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    for name in ('study_vs_pretraining.png', 'study_vs_labels.png'):
+        png = tmp_path / 'out' / name
+        assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+        assert png.stat().st_size > 10000
+    proc = subprocess.run([sys.executable, tool, str(path), '--metric',
+                           'bbox_mAP'], env=python_env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, timeout=300)
+    assert proc.returncode != 0 and 'no task' in proc.stdout

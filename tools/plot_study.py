@@ -1,0 +1,143 @@
+# Copyright (c) splitmask_mm authors. All rights reserved.
+"""Pictures of a study's results: a metric against pre-training length,
+and against the share of labelled training scenes.
+
+    python tools/plot_study.py WORK_DIR/results.json [--metric mIoU]
+        [--out-dir docs]
+
+Writes ``study_vs_pretraining.png`` (one panel per task: every arm's mean
+and seed range at its pre-training length, methods joined by lines,
+random initialisation as a horizontal band) and ``study_vs_labels.png``
+(each arm's metric at each label share of the tasks that are not frozen
+probes).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+
+METHODS = (('splitmask', 'SplitMask', 'tab:red'),
+           ('beit', 'BEiT', 'tab:blue'),
+           ('mae', 'MAE', 'tab:green'))
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('results', help="a study's results.json")
+    parser.add_argument('--metric', default='mIoU')
+    parser.add_argument('--out-dir', default='docs')
+    return parser.parse_args()
+
+
+def method_of(key: str):
+    for prefix, name, colour in METHODS:
+        if key.startswith(prefix):
+            return prefix, name, colour
+    return None
+
+
+def values(runs: dict, column: str):
+    found = [r['metrics'].get(column) for r in runs.values()]
+    return [v for v in found if v is not None]
+
+
+def task_title(task: str, spec: dict) -> str:
+    parts = [task]
+    if spec.get('labels', 1.0) < 1:
+        parts.append(f'{spec["labels"]:.0%} labels')
+    if spec.get('frozen'):
+        parts.append('frozen backbone')
+    return ', '.join(parts)
+
+
+def main():
+    args = parse_args()
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    with open(args.results) as f:
+        study = json.load(f)
+    results, arms = study['results'], study['arms']
+    tasks = {t: s for t, s in study['downstream'].items()
+             if args.metric in s['metrics']}
+    if not tasks:
+        raise SystemExit(f'no task of {args.results} reports {args.metric}')
+    os.makedirs(args.out_dir, exist_ok=True)
+
+    # 1. the metric against pre-training length, a panel per task
+    fig, axes = plt.subplots(1, len(tasks), figsize=(4.2 * len(tasks), 3.6),
+                             squeeze=False)
+    for ax, (task, spec) in zip(axes[0], tasks.items()):
+        column = f'{task}/{args.metric}'
+        if 'random' in results:
+            vs = values(results['random'], column)
+            if vs:
+                mean = sum(vs) / len(vs)
+                ax.axhspan(min(vs), max(vs), color='grey', alpha=0.2)
+                ax.axhline(mean, color='grey', ls='--',
+                           label=f'random init ({len(vs)} seeds)')
+        for prefix, name, colour in METHODS:
+            points = []
+            for key, runs in results.items():
+                if method_of(key) and method_of(key)[0] == prefix and \
+                        arms[key]['pretrain_iters'] and \
+                        all(k not in key for k in ('fp32', 'kmeans',
+                                                   'nomatch')):
+                    vs = values(runs, column)
+                    if vs:
+                        points.append((arms[key]['pretrain_iters'], vs))
+            if not points:
+                continue
+            points.sort()
+            xs = [p[0] for p in points]
+            means = [sum(v) / len(v) for _, v in points]
+            ax.plot(xs, means, 'o-', color=colour, label=name)
+            for x, v in points:
+                if len(v) > 1:
+                    ax.vlines(x, min(v), max(v), color=colour, alpha=0.6)
+        ax.set_xscale('log')
+        ax.set_xlabel('pre-training iterations (batch 32)')
+        ax.set_ylabel(f'{args.metric} (%)')
+        ax.set_title(task_title(task, spec), fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    first = osp.join(args.out_dir, 'study_vs_pretraining.png')
+    fig.savefig(first, dpi=110)
+
+    # 2. the metric against the label share (fine-tuned tasks)
+    shares = {t: s.get('labels', 1.0) for t, s in tasks.items()
+              if not s.get('frozen')}
+    fig, ax = plt.subplots(figsize=(5, 3.8))
+    for key, runs in results.items():
+        points = []
+        for task, share in sorted(shares.items(), key=lambda x: x[1]):
+            vs = values(runs, f'{task}/{args.metric}')
+            if vs:
+                points.append((share * 100, vs))
+        if len(points) < 2:
+            continue
+        found = method_of(key)
+        colour = found[2] if found else 'grey'
+        style = '--' if key == 'random' else '-'
+        xs = [p[0] for p in points]
+        ax.plot(xs, [sum(v) / len(v) for _, v in points], 'o' + style,
+                color=colour, label=arms[key]['name'],
+                alpha=1.0 if 'splitmask-4k' in key or key == 'random' or
+                not key.startswith('splitmask') else 0.5)
+        for x, v in points:
+            if len(v) > 1:
+                ax.vlines(x, min(v), max(v), color=colour, alpha=0.6)
+    ax.set_xscale('log')
+    ax.set_xlabel('labelled training scenes (%)')
+    ax.set_ylabel(f'{args.metric} (%)')
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    second = osp.join(args.out_dir, 'study_vs_labels.png')
+    fig.savefig(second, dpi=110)
+    print(f'wrote {first} and {second}')
+
+
+if __name__ == '__main__':
+    main()
