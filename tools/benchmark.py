@@ -84,6 +84,9 @@ def parse_args():
     parser.add_argument('--amp', action='store_true',
                         help='bf16 autocast: AmpOptimWrapper on a GPU, '
                         'BF16OptimWrapper on a CPU')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile the backbone, neck and head '
+                        '(the first, untimed step compiles)')
     parser.add_argument('--cpu-attention', choices=['math', 'auto'],
                         default='math', help="BF16OptimWrapper's attention "
                         'kernel on a CPU (auto: torch\'s fused flash kernel)')
@@ -259,6 +262,21 @@ def count_cpu_attention_flops():
         return fc.sdpa_backward_flop_count(grad_out, query, key, value)
 
 
+def count_step_flops(model, optim_wrapper, data) -> float:
+    """FLOPs of one training step (forward and backward), counted on the
+    ops it runs."""
+    from torch.utils.flop_counter import FlopCounterMode
+    count_cpu_attention_flops()
+    with FlopCounterMode(display=False) as counter:
+        with optim_wrapper.optim_context(model):
+            batch = model.data_preprocessor(data, True)
+            losses = model._run_forward(batch, mode='loss')
+        loss, _ = model.parse_losses(losses)
+        loss.backward()
+    optim_wrapper.zero_grad()
+    return counter.get_total_flops()
+
+
 def run_worker(args) -> dict:
     """Build one method, run its steps, return its figures."""
     import torch
@@ -304,6 +322,14 @@ def run_worker(args) -> dict:
         module.register_forward_pre_hook(pre)
         module.register_forward_hook(post)
 
+    flops = None
+    if args.compile:
+        flops = count_step_flops(model, optim_wrapper, data)
+    if args.compile:  # inductor fuses the elementwise work around the
+        # matrix products; the tokenizer (no_grad, fp32) is left as it is
+        for name in ('backbone', 'neck', 'head'):
+            if getattr(model, name, None) is not None:
+                setattr(model, name, torch.compile(getattr(model, name)))
     for name in ('backbone', 'neck', 'target_generator'):
         if getattr(model, name, None) is not None:
             timed(name, getattr(model, name))
@@ -362,17 +388,9 @@ def run_worker(args) -> dict:
         params_m=sum(p.numel() for p in model.parameters()) / 1e6,
         losses={k: float(v) for k, v in log_vars.items()})
     # FLOPs of one step, counted on the ops it runs (forward, backward,
-    # the tokenizer; not the optimizer)
-    from torch.utils.flop_counter import FlopCounterMode
-    count_cpu_attention_flops()
-    with FlopCounterMode(display=False) as counter:
-        with optim_wrapper.optim_context(model):
-            batch = model.data_preprocessor(data, True)
-            losses = model._run_forward(batch, mode='loss')
-        loss, _ = model.parse_losses(losses)
-        loss.backward()
-    optim_wrapper.zero_grad()
-    flops = counter.get_total_flops()
+    # the tokenizer; not the optimizer); before compiling, whose fused
+    # kernels the counter does not see
+    flops = flops or count_step_flops(model, optim_wrapper, data)
     result.update(flops_per_step=flops,
                   tflops_per_s=flops / result['step_s'] / 1e12)
     if device.type == 'cuda':
@@ -430,7 +448,8 @@ def main():
         if args.arch == 'study' else f'ViT-{args.arch.upper()}/16, 224px'
     print(f'{size}, batch {args.batch}, '
           f'{args.iters} timed steps after {args.warmup} warm-up, device '
-          f'{args.device}{" bf16" if args.amp else ""}, torch '
+          f'{args.device}{" bf16" if args.amp else ""}'
+          f'{" compiled" if args.compile else ""}, torch '
           f'{torch.__version__}, {torch.get_num_threads()} threads',
           flush=True)
     runs = {method: [] for method in methods}
