@@ -302,10 +302,10 @@ class Study:
 
     def tune(self, arm: Dict, task: str) -> Dict:
         """Choose (arm, task)'s recipe on the held-out training scenes, one
-        setting at a time over the study's ``grid`` (coordinate ascent):
-        the learning rates at the config's layer decay and length, then the
-        layer decays at the best rate, then the lengths at both, and once
-        more if that moved anything; by the task's first metric. Every point
+        setting at a time over the study's ``grid`` (one pass of coordinate
+        ascent, the short runs first): the learning rates at the config's
+        layer decay and length, then the layer decays at the best rate,
+        then the lengths at both; by the task's first metric. Every point
         tried is kept in WORK/ARM/tune_TASK.json."""
         seed = arm['seeds'][0]
         backbone = self.pretrain(arm, seed)
@@ -326,19 +326,15 @@ class Study:
             return tried[key]['score']
 
         best = default_recipe(self.study, task)
-        for _ in range(2):  # a second pass where the first moved: the best
-            start = dict(best)  # lr may differ at another length
-            for setting in ('lr', 'layer_decay', 'iters'):
-                values = self.study.get('grid', {}).get(setting) or []
-                if not values or (setting == 'layer_decay' and
-                                  best.get('layer_decay') is None):
-                    continue
-                candidates = [dict(best, **{setting: v}) for v in values]
-                scores = [score(c) for c in candidates]
-                best = candidates[max(range(len(scores)),
-                                      key=lambda i: scores[i])]
-            if best == start:
-                break
+        for setting in ('lr', 'layer_decay', 'iters'):
+            values = self.study.get('grid', {}).get(setting) or []
+            if not values or (setting == 'layer_decay' and
+                              best.get('layer_decay') is None):
+                continue
+            candidates = [dict(best, **{setting: v}) for v in values]
+            scores = [score(c) for c in candidates]
+            best = candidates[max(range(len(scores)),
+                                  key=lambda i: scores[i])]
         result = dict(arm=arm['key'], task=task, seed=seed, metric=metric,
                       chosen=best, tried=list(tried.values()))
         with open(osp.join(self.work, arm['key'], f'tune_{task}.json'),
@@ -525,16 +521,26 @@ def main() -> None:
         log(f'({i}/{len(runs)}) {arm["name"]}, seed {seed} '
             f'[{(time.time() - start) / 60:.1f} min so far]')
         runner.run_arm(arm, seed)
+        # the tables so far: a long study's finished arms are on disk
+        write_results(args, study, all_arms, work, start, final=False)
+    text = write_results(args, study, all_arms, work, start, final=True)
+    print(text)
+    log(f'done in {(time.time() - start) / 60:.1f} min; '
+        f'{osp.join(work, "results.md")}, {osp.join(work, "results.json")}')
 
-    # the tables: every arm of the config whose runs are all finished in
-    # this work dir (arms of earlier --only runs included), and every
-    # recipe choice made
+
+def write_results(args, study: Config, all_arms: List[Dict], work: str,
+                  start: float, final: bool) -> str:
+    """results.md and results.json: every arm of the config with finished
+    runs in this work dir (arms of earlier --only runs included; the seeds
+    column says how many), and every recipe choice made."""
     study.arms = all_arms
     results: Dict[str, Dict] = {}
-    for arm in all_arms:
+    for arm in all_arms:  # the seeds finished so far
         runs = {str(seed): collect(arm, seed, study, work)
                 for seed in arm['seeds']}
-        if all(runs.values()):
+        runs = {seed: run for seed, run in runs.items() if run}
+        if runs:
             results[arm['key']] = runs
     tunings = []
     for arm in all_arms:
@@ -561,11 +567,9 @@ def main() -> None:
                            if a.get('config') else 0)
                            for a in all_arms if a['key'] in results},
                        results=results, tuning=tunings,
-                       wall_minutes=round(minutes, 1)),
+                       finished=final, wall_minutes=round(minutes, 1)),
                   f, indent=2)
-    print(text)
-    log(f'done in {minutes:.1f} min; {osp.join(work, "results.md")}, '
-        f'{osp.join(work, "results.json")}')
+    return text
 
 
 if __name__ == '__main__':
