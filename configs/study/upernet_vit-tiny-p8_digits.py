@@ -15,7 +15,7 @@ crop_size = (64, 64)
 # The heads' classifiers start at PyTorch's default initialisation instead
 # of mmseg's N(0, 0.01): at this budget the 0.01 start keeps every arm at
 # the all-background floor (measured with tools/digit_scenes_cnn_check.py
-# --head fcn; see the README's study section)
+# --head fcn; see docs/study.md)
 classifier_init = dict(type='Kaiming', a=5**0.5, mode='fan_in',
                        nonlinearity='leaky_relu', distribution='uniform',
                        override=dict(name='conv_seg'))
