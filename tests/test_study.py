@@ -115,26 +115,30 @@ arms = [
 
 
 @pytest.mark.slow
-def test_quick_study_splitmask_beats_random_init_beyond_the_seed_spread(
-        tmp_path):
-    """The study's --quick version (about 15 minutes on 2 cores), from
-    scratch: a work dir of earlier runs would be skipped as done."""
+def test_quick_study_splitmask_features_do_not_beat_random_frozen(tmp_path):
+    """The study's --quick version (11 minutes on 2 cores), from scratch (a
+    work dir of earlier runs would be skipped as done): UperNet on the
+    frozen backbone, two seeds an arm. The finding it asserts
+    (docs/study.md; measured 2026-11-30: random init 57.42/61.71,
+    SplitMask-200 57.67/57.96 mIoU): after 200 pre-training iterations on
+    the scenes' images, SplitMask's features are no better than random
+    ones, and both are far above the all-background floor (7.64). The day
+    SplitMask's features win by more than the seed range, this fails and
+    the docs' reading must change with it."""
     work = tmp_path / 'quick'
     run_study(STUDY, '--quick', '--work-dir', str(work), timeout=3600)
     results = json.loads(
         (work / 'results.json').read_text())['results']
-    random = [r['metrics']['mIoU'] for r in results['random'].values()]
-    splitmask = [r['metrics']['mIoU'] for r in results['splitmask'].values()]
+    random = [r['metrics']['probe/mIoU'] for r in results['random'].values()]
+    splitmask = [r['metrics']['probe/mIoU']
+                 for r in results['splitmask'].values()]
+    assert len(random) == len(splitmask) == 2
+    assert min(random + splitmask) > 30, (random, splitmask)
     spread = max(max(random) - min(random), max(splitmask) - min(splitmask))
-    wins = min(splitmask) - max(random) > 0 and \
-        sum(splitmask) / len(splitmask) - sum(random) / len(random) > spread
-    if not wins:
-        # The present finding (README, "Does it work?"): at this CPU
-        # scale (8 pre-training epochs), random init fine-tunes better than
-        # every pre-training. A crash of the study above still fails this
-        # test; the day SplitMask wins, it passes and this branch should go.
-        pytest.xfail(f'SplitMask mIoU {splitmask} vs random init {random}: '
-                     f'no win beyond the seed spread ({spread:.2f})')
+    gap = sum(splitmask) / 2 - sum(random) / 2
+    assert gap <= spread, (
+        f'frozen probe mIoU: SplitMask {splitmask} now beats random init '
+        f'{random} beyond the seed range ({spread:.2f}): update the docs')
 
 
 def test_scaled_schedule_keeps_the_shape_for_shorter_and_longer_runs():

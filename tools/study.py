@@ -469,9 +469,12 @@ def main() -> None:
     if args.quick:
         quick = dict(study.quick)
         keep = quick.pop('arms', None)
+        seeds = quick.pop('seeds', None)
         study.merge_from_dict(quick)
         if keep:
             study.arms = [a for a in study.arms if a['key'] in keep]
+        if seeds:  # the same seeds for every arm kept
+            study.arms = [dict(a, seeds=list(seeds)) for a in study.arms]
     all_arms = list(study.arms)
     if args.only:
         study.arms = [a for a in study.arms if a['key'] in args.only]
