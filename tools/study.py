@@ -229,11 +229,13 @@ class Study:
     choice per (arm, task) on held-out training scenes, and the final
     fine-tuning and evaluation per (arm, seed, task)."""
 
-    def __init__(self, study: Config, work: str, data_root: str,
-                 vocabulary: Optional[str]) -> None:
+    def __init__(self, study: Config, arms: List[Dict], work: str,
+                 data_root: str, vocabulary: Optional[str]) -> None:
         self.study, self.work = study, work
         self.data_root, self.vocabulary = data_root, vocabulary
-        self.arms = {a['key']: a for a in study.arms}
+        # every arm of the config, not only those this run trains: an
+        # arm's recipe_from may name one left out by --only
+        self.arms = {a['key']: a for a in arms}
 
     def pretrain(self, arm: Dict, seed: int) -> Optional[str]:
         """The arm's converted backbone for this seed (None: random)."""
@@ -406,7 +408,7 @@ def column_name(study: Config, task: str, metric: str) -> str:
                                              else '')
 
 
-def table(study: Config, results: Dict) -> str:
+def table(study: Config, arms: List[Dict], results: Dict) -> str:
     columns = [(task, m) for task, spec in study.downstream.items()
                for m in spec['metrics']]
     header = ['arm', 'seeds'] + [column_name(study, t, m)
@@ -414,7 +416,7 @@ def table(study: Config, results: Dict) -> str:
         'min pre-train', 'min fine-tune + eval']
     rows = ['| ' + ' | '.join(header) + ' |',
             '|' + '---|' * len(header)]
-    for arm in study.arms:
+    for arm in arms:
         runs = results.get(arm['key'], {})
         if not runs:
             continue
@@ -518,7 +520,7 @@ def main() -> None:
         select_share=study.get('select_share', 0.2), seed=study.data.seed)
 
     # 4. every arm and seed
-    runner = Study(study, work, data_root, vocabulary)
+    runner = Study(study, all_arms, work, data_root, vocabulary)
     runs = [(arm, seed) for arm in study.arms for seed in arm['seeds']]
     for i, (arm, seed) in enumerate(runs, 1):
         log(f'({i}/{len(runs)}) {arm["name"]}, seed {seed} '
@@ -537,7 +539,6 @@ def write_results(args, study: Config, all_arms: List[Dict], work: str,
     """results.md and results.json: every arm of the config with finished
     runs in this work dir (arms of earlier --only runs included; the seeds
     column says how many), and every recipe choice made."""
-    study.arms = all_arms
     results: Dict[str, Dict] = {}
     for arm in all_arms:  # the seeds finished so far
         runs = {str(seed): collect(arm, seed, study, work)
@@ -551,7 +552,7 @@ def write_results(args, study: Config, all_arms: List[Dict], work: str,
             path = osp.join(work, arm['key'], f'tune_{task}.json')
             if osp.isfile(path):
                 tunings.append(json.load(open(path)))
-    text = table(study, results)
+    text = table(study, all_arms, results)
     if tunings:
         text += ('\n\nFine-tuning recipes tried on the held-out training '
                  'scenes (chosen in bold):\n\n' + tuning_table(tunings))
