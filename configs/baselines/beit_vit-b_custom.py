@@ -1,8 +1,8 @@
 # Baseline: BEiT v1 (mmpretrain's BEiT: BEiTPretrainViT + BEiTV1Head) on the
-# same data, batch, schedule and optimiser as ../splitmask/vit-b_custom.py, with
-# the same random-projection targets, as the paper's BEiT on target data (no
-# external weights). BEiT's masking: 75 of 196 patches in blocks. For DALL-E
-# targets, see beit_vit-b_ade20k_dalle.py.
+# same data, batch, schedule and optimiser as ../splitmask/vit-b_custom.py,
+# with the same random-projection targets, as the paper's BEiT on target data
+# (no external weights). BEiT's masking: 75 of 196 patches in blocks. For
+# DALL-E targets, see beit_vit-b_ade20k_dalle.py.
 #   tools/dist_train.sh configs/baselines/beit_vit-b_custom.py 8
 _base_ = [
     '../splitmask/vit-b_custom.py',

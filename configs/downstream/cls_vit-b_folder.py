@@ -7,8 +7,9 @@
 #   data/cls/train/<class>/*.jpg   data/cls/val/<class>/*.jpg
 #   python tools/convert_checkpoint.py work_dirs/vit-b_custom/iter_N.pth \
 #       work_dirs/vit-b_custom/backbone.pth
-#   tools/dist_train.sh configs/downstream/cls_vit-b_folder.py 8 --cfg-options \
-#       pretrained=work_dirs/vit-b_custom/backbone.pth num_classes=196 ...
+#   tools/dist_train.sh configs/downstream/cls_vit-b_folder.py 8 \
+#       --cfg-options pretrained=work_dirs/vit-b_custom/backbone.pth \
+#       num_classes=196 ...
 # (see README: pretrained / num_classes / data_root are the values to set;
 # with --cfg-options set the fields that use them, as README shows)
 _base_ = [
@@ -18,7 +19,8 @@ _base_ = [
 ]
 custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
-pretrained = 'work_dirs/vit-b_custom/backbone.pth'  # tools/convert_checkpoint.py
+# tools/convert_checkpoint.py writes it
+pretrained = 'work_dirs/vit-b_custom/backbone.pth'
 data_root = 'data/cls/'
 num_classes = 196
 img_size = 224

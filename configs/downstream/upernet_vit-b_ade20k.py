@@ -4,7 +4,8 @@
 #   python tools/convert_checkpoint.py work_dirs/vit-b_ade20k/iter_49340.pth \
 #       work_dirs/vit-b_ade20k/backbone.pth --img-size 512
 #   tools/dist_train.sh configs/downstream/upernet_vit-b_ade20k.py 8
-#   python tools/test.py configs/downstream/upernet_vit-b_ade20k.py work_dirs/.../iter_160000.pth
+#   python tools/test.py configs/downstream/upernet_vit-b_ade20k.py \
+#       work_dirs/.../iter_160000.pth
 _base_ = [
     'mmseg::_base_/datasets/ade20k.py',
     'mmseg::_base_/default_runtime.py',
@@ -14,7 +15,8 @@ _base_ = [
 ]
 custom_imports = dict(imports=['splitmask_mm'], allow_failed_imports=False)
 
-pretrained = 'work_dirs/vit-b_ade20k/backbone.pth'  # tools/convert_checkpoint.py
+# tools/convert_checkpoint.py writes it
+pretrained = 'work_dirs/vit-b_ade20k/backbone.pth'
 crop_size = (512, 512)
 embed_dims = _base_.vit_b_dims
 

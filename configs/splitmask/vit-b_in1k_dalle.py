@@ -1,6 +1,7 @@
-# SplitMask ViT-B/16 on the ImageNet-1k training images (1,281,167; class folders walked, labels unused)
-# with BEiT's DALL-E tokenizer as target instead of random projection (see
-# ../_base_/models/splitmask_dalle.py for its weights).
+# SplitMask ViT-B/16 on the ImageNet-1k training images (1,281,167; class
+# folders walked, labels unused) with BEiT's DALL-E tokenizer as target instead
+# of random projection (see ../_base_/models/splitmask_dalle.py for its
+# weights).
 #   tools/dist_train.sh configs/splitmask/vit-b_in1k_dalle.py 8
 _base_ = ['./vit-b_custom.py', '../_base_/models/splitmask_dalle.py']
 

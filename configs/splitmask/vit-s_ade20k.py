@@ -1,7 +1,8 @@
-# SplitMask ViT-S/16 pre-training on the ADE20K training images (20,210, unlabelled),
-# the paper's recipe (see vit-s_custom.py).
+# SplitMask ViT-S/16 pre-training on the ADE20K training images
+# (20,210, unlabelled), the paper's recipe (see vit-s_custom.py).
 #   tools/dist_train.sh configs/splitmask/vit-s_ade20k.py 8
 _base_ = ['./vit-s_custom.py']
 
 train_dataloader = dict(
-    dataset=dict(data_root='data/ade/ADEChallengeData2016/', data_prefix='images/training'))
+    dataset=dict(data_root='data/ade/ADEChallengeData2016/',
+                 data_prefix='images/training'))

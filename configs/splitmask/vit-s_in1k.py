@@ -1,5 +1,6 @@
-# SplitMask ViT-S/16 pre-training on the ImageNet-1k training images (1,281,167; class folders walked, labels unused),
-# the paper's recipe (see vit-s_custom.py).
+# SplitMask ViT-S/16 pre-training on the ImageNet-1k training
+# images (1,281,167; class folders walked, labels unused), the paper's
+# recipe (see vit-s_custom.py).
 #   tools/dist_train.sh configs/splitmask/vit-s_in1k.py 8
 _base_ = ['./vit-s_custom.py']
 
