@@ -192,3 +192,22 @@ def test_plot_study_draws_both_pictures(tmp_path):
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, timeout=300)
     assert proc.returncode != 0 and 'no task' in proc.stdout
+
+
+def test_collect_keeps_an_arm_that_misses_a_task_added_later(tmp_path):
+    """A task added to the study after an arm ran (the digit study's
+    seg_p5) must not drop the arm's other figures from the results."""
+    study = load_tool('study')
+    from mmengine.config import Config
+    cfg = Config(dict(downstream=dict(
+        seg=dict(metrics=['mIoU']), seg_p5=dict(metrics=['mIoU']))))
+    run = tmp_path / 'splitmask-1k' / 'seed0'
+    arm = dict(key='splitmask-1k', seeds=[0])
+    assert study.collect(arm, 0, cfg, str(tmp_path)) is None
+    run.mkdir(parents=True)
+    (run / 'seg_metrics.json').write_text(json.dumps({'mIoU': 91.85}))
+    found = study.collect(arm, 0, cfg, str(tmp_path))
+    assert found['metrics'] == {'seg/mIoU': 91.85}
+    text = study.table(cfg, [dict(arm, name='SplitMask 1k')],
+                       {'splitmask-1k': {'0': found}})
+    assert '| SplitMask 1k | 1 | 91.85 | n/a |' in text, text

@@ -365,17 +365,21 @@ class Study:
 
 def collect(arm: Dict, seed: int, study: Config, work: str
             ) -> Optional[Dict]:
-    """The metrics (``TASK/METRIC``) and minutes of a finished run, or
-    None."""
+    """The metrics (``TASK/METRIC``) and minutes of a run, or None when
+    none of its tasks has finished. Tasks not finished are left out (a
+    task added to a study after an arm ran: the arm keeps its other
+    figures, n/a in that column, until the study runs it)."""
     run = osp.join(work, arm['key'], f'seed{seed}')
     metrics = {}
     for task, spec in study.downstream.items():
         metrics_file = osp.join(run, f'{task}_metrics.json')
         if not osp.isfile(metrics_file):
-            return None
+            continue
         found = chain.read_metrics(metrics_file)
         for key in spec['metrics']:
             metrics[f'{task}/{key}'] = chain.metric(found, key)
+    if not metrics:
+        return None
     minutes_file = osp.join(run, 'minutes.json')
     minutes = json.load(open(minutes_file)) if osp.isfile(minutes_file) \
         else {}
@@ -536,9 +540,10 @@ def main() -> None:
 
 def write_results(args, study: Config, all_arms: List[Dict], work: str,
                   start: float, final: bool) -> str:
-    """results.md and results.json: every arm of the config with finished
-    runs in this work dir (arms of earlier --only runs included; the seeds
-    column says how many), and every recipe choice made."""
+    """results.md and results.json: every arm of the config with runs in
+    this work dir that finished a task (arms of earlier --only runs
+    included; the seeds column says how many), and every recipe choice
+    made."""
     results: Dict[str, Dict] = {}
     for arm in all_arms:  # the seeds finished so far
         runs = {str(seed): collect(arm, seed, study, work)
