@@ -545,7 +545,7 @@ def write_results(args, study: Config, all_arms: List[Dict], work: str,
     included; the seeds column says how many), and every recipe choice
     made."""
     results: Dict[str, Dict] = {}
-    for arm in all_arms:  # the seeds finished so far
+    for arm in all_arms:  # the seeds with a finished task so far
         runs = {str(seed): collect(arm, seed, study, work)
                 for seed in arm['seeds']}
         runs = {seed: run for seed, run in runs.items() if run}

@@ -63,7 +63,7 @@ arms = [
          config='configs/study/mae_vit-tiny-p8_digits.py',
          pretrain_iters=4000, seeds=[0], recipe_from='splitmask-4k'),
     # the trend's next point (256 epochs; about 70 minutes of pre-training
-    # and 26 of fine-tuning here): at 10% labels SplitMask-4k is a point
+    # and 36 of fine-tuning here): at 10% labels SplitMask-4k is a point
     # ahead of random init (the seed ranges touch)
     dict(key='splitmask-8k', name='SplitMask, 8k pre-training iterations',
          config=splitmask, pretrain_iters=8000, seeds=[0],
