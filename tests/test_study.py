@@ -211,3 +211,15 @@ def test_collect_keeps_an_arm_that_misses_a_task_added_later(tmp_path):
     text = study.table(cfg, [dict(arm, name='SplitMask 1k')],
                        {'splitmask-1k': {'0': found}})
     assert '| SplitMask 1k | 1 | 91.85 | n/a |' in text, text
+    # a second seed mid-run (seg done, seg_p5 not yet): the seg_p5 cell
+    # says it rests on one seed, not on the two the seeds column counts
+    run1 = tmp_path / 'splitmask-1k' / 'seed1'
+    run1.mkdir(parents=True)
+    (run1 / 'seg_metrics.json').write_text(json.dumps({'mIoU': 91.65}))
+    (run / 'seg_p5_metrics.json').write_text(json.dumps({'mIoU': 53.25}))
+    arm = dict(key='splitmask-1k', seeds=[0, 1], name='SplitMask 1k')
+    runs = {s: study.collect(arm, int(s), cfg, str(tmp_path))
+            for s in ('0', '1')}
+    text = study.table(cfg, [arm], {'splitmask-1k': runs})
+    assert '| SplitMask 1k | 2 | 91.75 (91.65-91.85) | 53.25, n=1 |' \
+        in text, text

@@ -431,8 +431,12 @@ def table(study: Config, arms: List[Dict], results: Dict) -> str:
             scale = 100 if 'mAP' in name else 1
             values = [r['metrics'].get(f'{task}/{name}') for r in
                       runs.values()]
-            cells.append(summary([v * scale if v is not None else None
-                                  for v in values]))
+            cell = summary([v * scale if v is not None else None
+                            for v in values])
+            done = sum(v is not None for v in values)
+            if 0 < done < len(runs):  # mid-run: fewer seeds than 'seeds'
+                cell += f', n={done}'
+            cells.append(cell)
         pre = [sum(v for k, v in r['minutes'].items() if 'pre-training' in k
                    or 'conversion' in k) for r in runs.values()]
         ft = [sum(v for k, v in r['minutes'].items() if 'fine-tuning' in k
@@ -542,8 +546,8 @@ def write_results(args, study: Config, all_arms: List[Dict], work: str,
                   start: float, final: bool) -> str:
     """results.md and results.json: every arm of the config with runs in
     this work dir that finished a task (arms of earlier --only runs
-    included; the seeds column says how many), and every recipe choice
-    made."""
+    included; the seeds column says how many, a cell resting on fewer
+    says ', n=K'), and every recipe choice made."""
     results: Dict[str, Dict] = {}
     for arm in all_arms:  # the seeds with a finished task so far
         runs = {str(seed): collect(arm, seed, study, work)
