@@ -55,6 +55,7 @@ def main():
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+    from matplotlib import ticker
     with open(args.results) as f:
         study = json.load(f)
     results, arms = study['results'], study['arms']
@@ -69,6 +70,7 @@ def main():
                              squeeze=False)
     for ax, (task, spec) in zip(axes[0], tasks.items()):
         column = f'{task}/{args.metric}'
+        panel_xs = set()
         if 'random' in results:
             vs = values(results['random'], column)
             if vs:
@@ -90,12 +92,19 @@ def main():
                 continue
             points.sort()
             xs = [p[0] for p in points]
+            panel_xs.update(xs)
             means = [sum(v) / len(v) for _, v in points]
             ax.plot(xs, means, 'o-', color=colour, label=name)
             for x, v in points:
                 if len(v) > 1:
                     ax.vlines(x, min(v), max(v), color=colour, alpha=0.6)
         ax.set_xscale('log')
+        # ticks at the measured lengths only: the log axis's own minor
+        # labels (2x10^3, 3x10^3, ...) overprint each other at 1k-8k
+        ax.xaxis.set_minor_locator(ticker.NullLocator())
+        ticks = sorted(panel_xs)
+        ax.set_xticks(ticks, [f'{x / 1000:g}k' if x >= 1000 else f'{x:g}'
+                              for x in ticks])
         ax.set_xlabel('pre-training iterations (batch 32)')
         ax.set_ylabel(f'{args.metric} (%)')
         ax.set_title(task_title(task, spec), fontsize=10)
@@ -129,6 +138,9 @@ def main():
             if len(v) > 1:
                 ax.vlines(x, min(v), max(v), color=colour, alpha=0.6)
     ax.set_xscale('log')
+    ax.xaxis.set_minor_locator(ticker.NullLocator())
+    ax.set_xticks(sorted(v * 100 for v in set(shares.values())),
+                  [f'{v * 100:g}' for v in sorted(set(shares.values()))])
     ax.set_xlabel('labelled training scenes (%)')
     ax.set_ylabel(f'{args.metric} (%)')
     ax.grid(alpha=0.3)
