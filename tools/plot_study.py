@@ -50,12 +50,21 @@ def task_title(task: str, spec: dict) -> str:
     return ', '.join(parts)
 
 
+def measured_ticks(ax, xs, label) -> None:
+    """A log x axis ticked at the measured values only: its own minor
+    labels (2x10^3, 3x10^3, ...) overprint each other between 1k and 8k."""
+    from matplotlib import ticker
+    ax.set_xscale('log')
+    ax.xaxis.set_minor_locator(ticker.NullLocator())
+    ticks = sorted(xs)
+    ax.set_xticks(ticks, [label(x) for x in ticks])
+
+
 def main():
     args = parse_args()
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    from matplotlib import ticker
     with open(args.results) as f:
         study = json.load(f)
     results, arms = study['results'], study['arms']
@@ -98,13 +107,8 @@ def main():
             for x, v in points:
                 if len(v) > 1:
                     ax.vlines(x, min(v), max(v), color=colour, alpha=0.6)
-        ax.set_xscale('log')
-        # ticks at the measured lengths only: the log axis's own minor
-        # labels (2x10^3, 3x10^3, ...) overprint each other at 1k-8k
-        ax.xaxis.set_minor_locator(ticker.NullLocator())
-        ticks = sorted(panel_xs)
-        ax.set_xticks(ticks, [f'{x / 1000:g}k' if x >= 1000 else f'{x:g}'
-                              for x in ticks])
+        measured_ticks(ax, panel_xs, lambda x: f'{x / 1000:g}k'
+                       if x >= 1000 else f'{x:g}')
         ax.set_xlabel('pre-training iterations (batch 32)')
         ax.set_ylabel(f'{args.metric} (%)')
         ax.set_title(task_title(task, spec), fontsize=10)
@@ -137,10 +141,7 @@ def main():
         for x, v in points:
             if len(v) > 1:
                 ax.vlines(x, min(v), max(v), color=colour, alpha=0.6)
-    ax.set_xscale('log')
-    ax.xaxis.set_minor_locator(ticker.NullLocator())
-    ax.set_xticks(sorted(v * 100 for v in set(shares.values())),
-                  [f'{v * 100:g}' for v in sorted(set(shares.values()))])
+    measured_ticks(ax, {v * 100 for v in shares.values()}, '{:g}'.format)
     ax.set_xlabel('labelled training scenes (%)')
     ax.set_ylabel(f'{args.metric} (%)')
     ax.grid(alpha=0.3)
