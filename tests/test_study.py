@@ -223,3 +223,48 @@ def test_collect_keeps_an_arm_that_misses_a_task_added_later(tmp_path):
     text = study.table(cfg, [arm], {'splitmask-1k': runs})
     assert '| SplitMask 1k | 2 | 91.75 (91.65-91.85) | 53.25, n=1 |' \
         in text, text
+
+
+def test_tasks_option_trains_only_the_named_tasks(tmp_path):
+    """--tasks: more seeds of one task without the others; the recipes
+    an earlier run recorded for the other tasks are kept."""
+    study = load_tool('study')
+    from mmengine.config import Config
+    cfg = Config(dict(downstream=dict(
+        seg=dict(metrics=['mIoU']), seg_p10=dict(metrics=['mIoU']),
+        probe=dict(metrics=['mIoU']))))
+    arm = dict(key='splitmask', seeds=[0, 1])
+    runner = study.Study(cfg, [arm], str(tmp_path), 'data/', None,
+                         tasks=['seg_p10'])
+    trained = []
+    runner.pretrain = lambda arm, seed: 'backbone.pth'
+    runner.recipe = lambda arm, task: dict(lr=0.01, task=task)
+    runner.finetune = lambda name, run, task, *a: trained.append(task)
+    run = tmp_path / 'splitmask' / 'seed0'
+    run.mkdir(parents=True)
+    (run / 'recipes.json').write_text(json.dumps(
+        {'seg': dict(lr=0.003, task='seg')}))
+    runner.run_arm(arm, 0)
+    assert trained == ['seg_p10']
+    recipes = json.loads((run / 'recipes.json').read_text())
+    assert recipes == {'seg': dict(lr=0.003, task='seg'),
+                       'seg_p10': dict(lr=0.01, task='seg_p10')}
+    # without --tasks every task runs
+    trained.clear()
+    everything = study.Study(cfg, [arm], str(tmp_path), 'data/', None)
+    everything.pretrain, everything.recipe = runner.pretrain, runner.recipe
+    everything.finetune = runner.finetune
+    everything.run_arm(arm, 1)
+    assert trained == ['seg', 'seg_p10', 'probe']
+
+
+def test_tasks_option_refuses_a_task_the_config_lacks(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', 'study.py'), STUDY,
+         '--work-dir', str(tmp_path / 'work'), '--tasks', 'seg_p10',
+         'seg_p50'], cwd=ROOT, env=python_env(), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert '--tasks seg_p50: not a downstream task of' in proc.stdout
+    assert 'seg_p10' in proc.stdout.splitlines()[-1]
+    assert not (tmp_path / 'work').exists()  # refused before any work

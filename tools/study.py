@@ -230,9 +230,13 @@ class Study:
     fine-tuning and evaluation per (arm, seed, task)."""
 
     def __init__(self, study: Config, arms: List[Dict], work: str,
-                 data_root: str, vocabulary: Optional[str]) -> None:
+                 data_root: str, vocabulary: Optional[str],
+                 tasks: Optional[List[str]] = None) -> None:
         self.study, self.work = study, work
         self.data_root, self.vocabulary = data_root, vocabulary
+        # the downstream tasks this run trains (--tasks; all by default):
+        # the others stay for a later run, their cells n/a or ', n=K'
+        self.tasks = list(tasks or study.downstream)
         # every arm of the config, not only those this run trains: an
         # arm's recipe_from may name one left out by --only
         self.arms = {a['key']: a for a in arms}
@@ -353,11 +357,14 @@ class Study:
         run = osp.join(self.work, arm['key'], f'seed{seed}')
         os.makedirs(run, exist_ok=True)
         timer = Timer(osp.join(run, 'minutes.json'))
-        recipes = {task: self.recipe(arm, task)
-                   for task in self.study.downstream}
-        with open(osp.join(run, 'recipes.json'), 'w') as f:
+        recipes_file = osp.join(run, 'recipes.json')
+        recipes = json.load(open(recipes_file)) if osp.isfile(
+            recipes_file) else {}
+        todo = {task: self.recipe(arm, task) for task in self.tasks}
+        recipes.update(todo)
+        with open(recipes_file, 'w') as f:
             json.dump(recipes, f)
-        for task, recipe in recipes.items():
+        for task, recipe in todo.items():
             self.finetune(f'{arm["key"]} seed {seed}', run, task, backbone,
                           seed, recipe, False, timer)
         return collect(arm, seed, self.study, self.work)
@@ -474,6 +481,11 @@ def main() -> None:
     parser.add_argument('--only', nargs='+', metavar='ARM',
                         help='run only these arms (their keys; also the '
                         'extra arms, which a plain run leaves out)')
+    parser.add_argument('--tasks', nargs='+', metavar='TASK',
+                        help='run only these downstream tasks (keys of the '
+                        "config's downstream; the others stay for a later "
+                        'run), e.g. more seeds of the one task a '
+                        'conclusion rests on')
     args = parser.parse_args()
     study = Config.fromfile(args.config)
     if args.quick:
@@ -485,6 +497,11 @@ def main() -> None:
             study.arms = [a for a in study.arms if a['key'] in keep]
         if seeds:  # the same seeds for every arm kept
             study.arms = [dict(a, seeds=list(seeds)) for a in study.arms]
+    unknown = sorted(set(args.tasks or []) - set(study.downstream))
+    if unknown:
+        raise SystemExit(f'--tasks {" ".join(unknown)}: not a downstream '
+                         f'task of {args.config} (its tasks: '
+                         f'{", ".join(study.downstream)})')
     all_arms = list(study.arms)
     if args.only:
         study.arms = [a for a in study.arms if a['key'] in args.only]
@@ -528,7 +545,8 @@ def main() -> None:
         select_share=study.get('select_share', 0.2), seed=study.data.seed)
 
     # 4. every arm and seed
-    runner = Study(study, all_arms, work, data_root, vocabulary)
+    runner = Study(study, all_arms, work, data_root, vocabulary,
+                   tasks=args.tasks)
     runs = [(arm, seed) for arm in study.arms for seed in arm['seeds']]
     for i, (arm, seed) in enumerate(runs, 1):
         log(f'({i}/{len(runs)}) {arm["name"]}, seed {seed} '
