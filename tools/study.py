@@ -208,12 +208,20 @@ def finetune_config(path: str, task: str, study: Config, data_root: str,
     return write_config(path, base, **overrides)
 
 
+def read_json(path: str) -> Dict:
+    """A record a stage wrote (minutes, recipes), or {} before it has."""
+    if not osp.isfile(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
 class Timer:
     """Minutes per stage, kept in a file so skipped stages keep theirs."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.times = json.load(open(path)) if osp.isfile(path) else {}
+        self.times = read_json(path)
 
     def run(self, name: str, done: str, action, recipe: Dict) -> None:
         minutes = chain.stage(name, done, action, prefix='study',
@@ -358,8 +366,7 @@ class Study:
         os.makedirs(run, exist_ok=True)
         timer = Timer(osp.join(run, 'minutes.json'))
         recipes_file = osp.join(run, 'recipes.json')
-        recipes = json.load(open(recipes_file)) if osp.isfile(
-            recipes_file) else {}
+        recipes = read_json(recipes_file)
         todo = {task: self.recipe(arm, task) for task in self.tasks}
         recipes.update(todo)
         with open(recipes_file, 'w') as f:
@@ -387,13 +394,9 @@ def collect(arm: Dict, seed: int, study: Config, work: str
             metrics[f'{task}/{key}'] = chain.metric(found, key)
     if not metrics:
         return None
-    minutes_file = osp.join(run, 'minutes.json')
-    minutes = json.load(open(minutes_file)) if osp.isfile(minutes_file) \
-        else {}
-    recipes_file = osp.join(run, 'recipes.json')
-    recipes = json.load(open(recipes_file)) if osp.isfile(recipes_file) \
-        else {}
-    return dict(metrics=metrics, minutes=minutes, recipes=recipes)
+    return dict(metrics=metrics,
+                minutes=read_json(osp.join(run, 'minutes.json')),
+                recipes=read_json(osp.join(run, 'recipes.json')))
 
 
 def summary(values: List[float]) -> str:
