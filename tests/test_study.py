@@ -268,3 +268,22 @@ def test_tasks_option_refuses_a_task_the_config_lacks(tmp_path):
     assert '--tasks seg_p50: not a downstream task of' in proc.stdout
     assert 'seg_p10' in proc.stdout.splitlines()[-1]
     assert not (tmp_path / 'work').exists()  # refused before any work
+
+
+def test_seeds_option_selects_seeds_of_each_arm():
+    """--seeds: seed 0 of every task first, more seeds later; an arm
+    without the seed is left out, a seed no arm has is refused."""
+    study = load_tool('study')
+    arms = [dict(key='random', seeds=[0, 1, 2]),
+            dict(key='beit-250', seeds=[0, 1, 2]),
+            dict(key='splitmask-1k', seeds=[0])]
+    every = [(a['key'], s) for a, s in study.select_runs(arms)]
+    assert every == [('random', 0), ('random', 1), ('random', 2),
+                     ('beit-250', 0), ('beit-250', 1), ('beit-250', 2),
+                     ('splitmask-1k', 0)]
+    picked = [(a['key'], s) for a, s in study.select_runs(arms, [1, 2])]
+    assert picked == [('random', 1), ('random', 2), ('beit-250', 1),
+                      ('beit-250', 2)]
+    with pytest.raises(SystemExit, match=r'--seeds 7: no arm run here has '
+                       r'it \(their seeds: random \[0, 1, 2\]'):
+        study.select_runs(arms, [0, 7])

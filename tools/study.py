@@ -3,7 +3,8 @@
 tasks, on data made on the spot, ending in a results table.
 
     python tools/study.py configs/study/digit_scenes.py [--quick]
-        [--work-dir DIR] [--only ARM ...]
+        [--work-dir DIR] [--only ARM ...] [--tasks TASK ...]
+        [--seeds SEED ...]
 
 For every arm and seed: pre-training (tools/train.py on the arm's config,
 or nothing for random initialisation), conversion (tools/convert_checkpoint
@@ -489,6 +490,10 @@ def main() -> None:
                         "config's downstream; the others stay for a later "
                         'run), e.g. more seeds of the one task a '
                         'conclusion rests on')
+    parser.add_argument('--seeds', nargs='+', type=int, metavar='SEED',
+                        help="run only these of each arm's seeds (the "
+                        'others stay for a later run), e.g. seed 0 of '
+                        'every task before more seeds of one')
     args = parser.parse_args()
     study = Config.fromfile(args.config)
     if args.quick:
@@ -510,6 +515,7 @@ def main() -> None:
         study.arms = [a for a in study.arms if a['key'] in args.only]
     else:  # extra arms run only when --only names them
         study.arms = [a for a in study.arms if not a.get('extra')]
+    runs = select_runs(study.arms, args.seeds)
     for task in study.downstream.values():
         require_stack_for(osp.join(ROOT, task['config']))
     work = osp.abspath(args.work_dir or study.work_dir)
@@ -550,7 +556,6 @@ def main() -> None:
     # 4. every arm and seed
     runner = Study(study, all_arms, work, data_root, vocabulary,
                    tasks=args.tasks)
-    runs = [(arm, seed) for arm in study.arms for seed in arm['seeds']]
     for i, (arm, seed) in enumerate(runs, 1):
         log(f'({i}/{len(runs)}) {arm["name"]}, seed {seed} '
             f'[{(time.time() - start) / 60:.1f} min so far]')
@@ -561,6 +566,21 @@ def main() -> None:
     print(text)
     log(f'done in {(time.time() - start) / 60:.1f} min; '
         f'{osp.join(work, "results.md")}, {osp.join(work, "results.json")}')
+
+
+def select_runs(arms: List[Dict], seeds: Optional[List[int]] = None
+                ) -> List[tuple]:
+    """(arm, seed) pairs to run: every seed of every arm, or with --seeds
+    only those (a seed no arm has is refused before any work)."""
+    if seeds:
+        unknown = sorted(set(seeds) - {s for a in arms for s in a['seeds']})
+        if unknown:
+            raise SystemExit(
+                f'--seeds {" ".join(map(str, unknown))}: no arm run here '
+                f'has it (their seeds: ' + '; '.join(
+                    f'{a["key"]} {a["seeds"]}' for a in arms) + ')')
+    return [(arm, seed) for arm in arms for seed in arm['seeds']
+            if not seeds or seed in seeds]
 
 
 def write_results(args, study: Config, all_arms: List[Dict], work: str,

@@ -64,6 +64,14 @@ arms = [
     dict(key='mae-4k', name='MAE, 4k pre-training iterations',
          config='configs/study/mae_vit-tiny-p8_digits.py',
          pretrain_iters=4000, seeds=[0], recipe_from='splitmask-4k'),
+    # SplitMask's standing at the budget where it beats random init (250
+    # iterations, 10% labels): BEiT and MAE at the same length, 3 seeds
+    dict(key='beit-250', name='BEiT, 250 pre-training iterations',
+         config='configs/study/beit_vit-tiny-p8_digits.py',
+         pretrain_iters=250, seeds=[0, 1, 2], recipe_from='splitmask-4k'),
+    dict(key='mae-250', name='MAE, 250 pre-training iterations',
+         config='configs/study/mae_vit-tiny-p8_digits.py',
+         pretrain_iters=250, seeds=[0, 1, 2], recipe_from='splitmask-4k'),
     # the trend's next point (256 epochs; about 70 minutes of pre-training
     # and 36 of fine-tuning here): at 10% labels SplitMask-4k is a point
     # ahead of random init (the seed ranges touch)
