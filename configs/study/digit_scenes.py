@@ -85,6 +85,8 @@ arms = [
     dict(key='splitmask-kmeans', name='SplitMask, k-means tokens',
          config='configs/study/splitmask_vit-tiny-p8_digits_kmeans.py',
          vocabulary=True, seeds=[0], recipe_from='splitmask-4k', extra=True),
+    # measured at seg_p10 (--tasks seg_p10): as good as with the match
+    # term, features as little collapsed (docs/study.md)
     dict(key='splitmask-nomatch', name='SplitMask, no match term',
          config=splitmask, options={'model.head.match_weight': 0.0},
          seeds=[0], recipe_from='splitmask-4k', extra=True),
