@@ -35,6 +35,11 @@ def build_loop(tmp_path, data_root, batch, param_scheduler=None,
     from mmengine.runner import Runner
     cfg = Config.fromfile(CUSTOM)
     cfg.work_dir = str(tmp_path / 'work')
+    # mmengine names a runner's visualizer and scope after the config and
+    # the second it was built, and hands an existing instance of that name
+    # back: two runners of one process built in the same second would
+    # share the first one's visualizer (and its log dir, gone by then).
+    cfg.experiment_name = tmp_path.name
     cfg.train_dataloader.dataset.data_root = data_root
     cfg.train_dataloader.batch_size = batch
     cfg.train_dataloader.num_workers = 0
