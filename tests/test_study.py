@@ -225,6 +225,30 @@ def test_collect_keeps_an_arm_that_misses_a_task_added_later(tmp_path):
         in text, text
 
 
+def test_minutes_column_counts_a_seed_of_every_task():
+    """A seed run for one task only (--tasks) does not make the arm look
+    cheaper: fine-tune minutes are per task over the seeds that ran it,
+    summed."""
+    study = load_tool('study')
+    from mmengine.config import Config
+    cfg = Config(dict(downstream=dict(
+        seg=dict(metrics=['mIoU']), seg_p10=dict(metrics=['mIoU']))))
+    arm = dict(key='random', seeds=[0, 1], name='random init')
+    runs = {
+        '0': dict(metrics={'seg/mIoU': 92.0, 'seg_p10/mIoU': 61.0},
+                  minutes={'random seed 0: seg fine-tuning': 11.0,
+                           'random seed 0: seg evaluation': 0.2,
+                           'random seed 0: seg_p10 fine-tuning': 3.6,
+                           'random seed 0: seg_p10 evaluation': 0.2}),
+        '1': dict(metrics={'seg_p10/mIoU': 62.0},
+                  minutes={'random seed 1: seg_p10 fine-tuning': 4.2,
+                           'random seed 1: seg_p10 evaluation': 0.2})}
+    text = study.table(cfg, [arm], {'random': runs})
+    # seg 11.2 (one seed) + seg_p10 (3.8 + 4.4) / 2 = 15.3, not the
+    # per-seed mean (15.0 + 4.4) / 2 = 9.7
+    assert text.splitlines()[-1].endswith('| - | 15.3 |'), text
+
+
 def test_tasks_option_trains_only_the_named_tasks(tmp_path):
     """--tasks: more seeds of one task without the others; the recipes
     an earlier run recorded for the other tasks are kept."""

@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import re
 import sys
 import time
 from typing import Dict, List, Optional
@@ -423,6 +424,24 @@ def column_name(study: Config, task: str, metric: str) -> str:
                                              else '')
 
 
+def task_minutes(runs) -> float:
+    """Minutes of fine-tuning and evaluation one seed takes for every task
+    the arm ran: per task the mean over the seeds that ran it, summed (a
+    mean of per-seed sums would count a seed run for one task only, with
+    --tasks, as a cheaper seed)."""
+    per_task: Dict[str, List[float]] = {}
+    for r in runs:
+        seed_task: Dict[str, float] = {}
+        for k, v in r['minutes'].items():
+            found = re.search(r': (\S+) (fine-tuning|evaluation)$', k)
+            if found:
+                seed_task[found.group(1)] = \
+                    seed_task.get(found.group(1), 0) + v
+        for task, v in seed_task.items():
+            per_task.setdefault(task, []).append(v)
+    return sum(sum(v) / len(v) for v in per_task.values())
+
+
 def table(study: Config, arms: List[Dict], results: Dict) -> str:
     columns = [(task, m) for task, spec in study.downstream.items()
                for m in spec['metrics']]
@@ -450,10 +469,8 @@ def table(study: Config, arms: List[Dict], results: Dict) -> str:
             cells.append(cell)
         pre = [sum(v for k, v in r['minutes'].items() if 'pre-training' in k
                    or 'conversion' in k) for r in runs.values()]
-        ft = [sum(v for k, v in r['minutes'].items() if 'fine-tuning' in k
-                  or 'evaluation' in k) for r in runs.values()]
         cells += [f'{sum(pre) / len(pre):.1f}' if any(pre) else '-',
-                  f'{sum(ft) / len(ft):.1f}']
+                  f'{task_minutes(runs.values()):.1f}']
         rows.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(rows)
 
