@@ -116,8 +116,9 @@ arms = [
 
 @pytest.mark.slow
 def test_quick_study_splitmask_features_do_not_beat_random_frozen(tmp_path):
-    """The study's --quick version (11 minutes on 2 cores), from scratch (a
-    work dir of earlier runs would be skipped as done): UperNet on the
+    """The study's --quick version (10 minutes on 2 cores; 15 here, where
+    the tests' subprocesses run single-threaded), from scratch (a work
+    dir of earlier runs would be skipped as done): UperNet on the
     frozen backbone, two seeds an arm. The finding it asserts
     (docs/study.md; measured 2026-11-30: random init 57.42/61.71,
     SplitMask-200 57.67/57.96 mIoU): after 200 pre-training iterations on
