@@ -126,19 +126,30 @@ class WindowedViT(VisionTransformer):
 class SimpleFPN(BaseModule):
     """ViTDet's simple feature pyramid.
 
-    From one stride-16 map: strides 4 and 8 by transposed convolutions, 16
-    as is, 32 by max-pooling, then a 1x1 and a 3x3 convolution per level,
-    and extra levels by stride-2 pooling up to ``num_outs``. Given four maps
-    (e.g. blocks 3, 5, 7 and 11 of a plain ViT), level ``i`` is rescaled from
-    map ``i``: the multi-level variant.
+    From one ViT map, the levels at strides 4, 8, 16 and 32 of the image,
+    whatever the patch size: from a stride-16 map (16px patches) strides 4
+    and 8 by transposed convolutions, 16 as is, 32 by max-pooling; from a
+    stride-8 map (8px patches) stride 4 by one transposed convolution, 8 as
+    is, 16 and 32 by 2x2 and 4x4 max-pooling. Then a 1x1 and a 3x3
+    convolution per level, and extra levels by stride-2 pooling up to
+    ``num_outs``. Given four maps (e.g. blocks 3, 5, 7 and 11 of a plain
+    ViT), level ``i`` is rescaled from map ``i``: the multi-level variant.
+
+    The levels' strides must be the ones the RPN's anchors and the RoI
+    extractors are told (4-32): a pyramid at strides 2-16 from 8px patches
+    trains without any error, with every anchor and RoI read off the wrong
+    place of its map.
 
     Args:
         backbone_channel (int): Channels of the ViT maps.
         in_channels (Sequence[int]): Channels after rescaling, per level
-            (``[c // 4, c // 2, c, c]``).
+            (``[c // 4, c // 2, c, c]`` for 16px patches, ``[c // 2, c,
+            c, c]`` for 8px).
         out_channels (int): Channels of every output level.
         num_outs (int): Output levels (5 for the RPN's P2-P6).
         norm_cfg (dict, optional): Norm of the convolutions (LN2d in ViTDet).
+        patch_size (int): The ViT's patch size (the maps' stride), 16 or 8.
+            Defaults to 16.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -148,26 +159,45 @@ class SimpleFPN(BaseModule):
                  out_channels: int,
                  num_outs: int,
                  norm_cfg: Optional[dict] = None,
+                 patch_size: int = 16,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         c = backbone_channel
         self.num_outs = num_outs
-        norm = build_norm_layer(norm_cfg or dict(type='LN2d'), c // 2)[1]
-        self.fpn1 = nn.Sequential(
-            nn.ConvTranspose2d(c, c // 2, 2, 2), norm, nn.GELU(),
-            nn.ConvTranspose2d(c // 2, c // 4, 2, 2))
-        self.fpn2 = nn.Sequential(nn.ConvTranspose2d(c, c // 2, 2, 2))
-        self.fpn3 = nn.Sequential(nn.Identity())
-        self.fpn4 = nn.Sequential(nn.MaxPool2d(kernel_size=2, stride=2))
+        if patch_size == 16:
+            norm = build_norm_layer(norm_cfg or dict(type='LN2d'), c // 2)[1]
+            self.fpn1 = nn.Sequential(
+                nn.ConvTranspose2d(c, c // 2, 2, 2), norm, nn.GELU(),
+                nn.ConvTranspose2d(c // 2, c // 4, 2, 2))
+            self.fpn2 = nn.Sequential(nn.ConvTranspose2d(c, c // 2, 2, 2))
+            self.fpn3 = nn.Sequential(nn.Identity())
+            self.fpn4 = nn.Sequential(nn.MaxPool2d(kernel_size=2, stride=2))
+            scaled = [c // 4, c // 2, c, c]
+        elif patch_size == 8:
+            self.fpn1 = nn.Sequential(nn.ConvTranspose2d(c, c // 2, 2, 2))
+            self.fpn2 = nn.Sequential(nn.Identity())
+            self.fpn3 = nn.Sequential(nn.MaxPool2d(kernel_size=2, stride=2))
+            self.fpn4 = nn.Sequential(nn.MaxPool2d(kernel_size=4, stride=4))
+            scaled = [c // 2, c, c, c]
+        else:
+            raise ValueError('SimpleFPN takes 16px or 8px patches (strides '
+                             f'4-32 from them), got patch_size={patch_size}')
+        if list(in_channels) != scaled:
+            raise ValueError(
+                f'SimpleFPN in_channels={list(in_channels)} do not match the '
+                f'rescaled maps of {patch_size}px patches with '
+                f'backbone_channel={c}: in_channels={scaled}')
         self.lateral_convs = ModuleList()
         self.fpn_convs = ModuleList()
+        # no activation after the convolutions, as ViTDet's (mmcv's
+        # ConvModule adds a ReLU unless told not to)
         for channels in in_channels:
             self.lateral_convs.append(
                 ConvModule(channels, out_channels, 1, norm_cfg=norm_cfg,
-                           inplace=False))
+                           act_cfg=None, inplace=False))
             self.fpn_convs.append(
                 ConvModule(out_channels, out_channels, 3, padding=1,
-                           norm_cfg=norm_cfg, inplace=False))
+                           norm_cfg=norm_cfg, act_cfg=None, inplace=False))
 
     def forward(self, inputs: Sequence[torch.Tensor]) -> tuple:
         if len(inputs) == 1:
