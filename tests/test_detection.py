@@ -2,6 +2,7 @@
 """Mask R-CNN on plain ViTs: pyramids whose levels sit where the RPN and
 RoI heads look for them, and detectors that can learn their task."""
 import glob
+import os
 import os.path as osp
 
 import pytest
@@ -16,13 +17,15 @@ DET_CONFIGS = sorted(
 
 def build_detector(config: str):
     from mmengine.config import Config
-    from mmengine.registry import init_default_scope
+    from mmengine.registry import DefaultScope
     import splitmask_mm  # noqa: F401
     from mmdet.registry import MODELS
     cfg = Config.fromfile(config)
     cfg.model.backbone.init_cfg = None  # no checkpoint: the structure only
-    init_default_scope('mmdet')
-    return cfg, MODELS.build(cfg.model)
+    # mmdet's scope for this build only: a default scope left set changes
+    # how later tests in the same process resolve 'mmdet.X' types
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        return cfg, MODELS.build(cfg.model)
 
 
 @pytest.mark.parametrize('config', DET_CONFIGS, ids=osp.basename)
@@ -70,3 +73,152 @@ def test_simple_fpn_gives_strides_4_to_64_for_either_patch_size(
                           in_channels=channels[16], out_channels=8,
                           num_outs=5, patch_size=8))
 
+
+
+# --- detectors that learn their task -----------------------------------
+# Each trains a study config from random init in a subprocess (as the study
+# does) and evaluates with tools/test.py. The default run checks that a few
+# training scenes are memorised; the slow ones that the validation scenes
+# are learned (docs/results/detection/README.md has the measured figures).
+
+STUDY = osp.join(ROOT, 'configs', 'study')
+STUDY_DET = osp.join(STUDY, 'maskrcnn_vit-tiny-p8_digits.py')
+STUDY_R18 = osp.join(STUDY, 'maskrcnn_r18_digits.py')
+STUDY_SEG = osp.join(STUDY, 'upernet_vit-tiny-p8_digits.py')
+# the study's random initialisation of the ViT (tools/study.py RANDOM_INIT)
+RANDOM_INIT = """
+model = dict(backbone=dict(init_cfg=[
+    dict(type='TruncNormal', std=0.02, layer='Linear'),
+    dict(type='Constant', layer='LayerNorm', val=1.0, bias=0.0)]))
+"""
+
+
+def data_options(config: str, root: str, on_training: bool) -> list:
+    """Options that point a study config at the scenes under ``root``,
+    evaluated on its validation scenes or on the training scenes."""
+    options = [f'{split}_dataloader.dataset.data_root={root}'
+               for split in ('train', 'val', 'test')]
+    detection = 'maskrcnn' in osp.basename(config)
+    if detection:
+        split = 'train2017' if on_training else 'val2017'
+        ann = f'annotations/instances_{split}.json'
+        options += [f'val_evaluator.ann_file={root}{ann}',
+                    f'test_evaluator.ann_file={root}{ann}']
+    for loader in ('val', 'test'):
+        if detection and on_training:
+            options += [f'{loader}_dataloader.dataset.ann_file={ann}',
+                        f'{loader}_dataloader.dataset.data_prefix.img='
+                        'train2017/']
+        elif on_training:
+            options += [
+                f'{loader}_dataloader.dataset.data_prefix.img_path='
+                'images/training',
+                f'{loader}_dataloader.dataset.data_prefix.seg_map_path='
+                'annotations/training']
+    return options
+
+
+def train_and_test(config: str, root: str, work: str, iters: int,
+                   on_training: bool, random_backbone: bool = True) -> dict:
+    """Train ``config`` for ``iters`` iterations on the scenes' training
+    split, evaluate; the metrics."""
+    import json
+    import subprocess
+    import sys
+
+    from helpers import python_env
+    options = data_options(config, root, on_training) + [
+        f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+        f'default_hooks.checkpoint.interval={iters}',
+        f'param_scheduler.1.end={iters}', 'randomness.seed=0',
+    ] + [f'{split}_dataloader.{key}'
+         for split in ('train', 'val', 'test')
+         for key in ('num_workers=0', 'persistent_workers=False')]
+    name = osp.basename(config)
+    if random_backbone:  # a list of dicts: more than --cfg-options parses
+        derived = osp.join(work, 'random_init.py')
+        os.makedirs(work, exist_ok=True)
+        with open(derived, 'w') as f:
+            f.write(f'_base_ = [{config!r}]\n{RANDOM_INIT}')
+        config = derived
+
+    def run(tool, *args):
+        proc = subprocess.run(
+            [sys.executable, osp.join(ROOT, 'tools', tool), config, *args,
+             '--cfg-options'] + options,
+            cwd=ROOT, env=python_env(), stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, timeout=1800)
+        assert proc.returncode == 0, proc.stdout[-4000:]
+
+    metrics = osp.join(work, 'metrics.json')
+    run('train.py', '--work-dir', work)
+    run('test.py', osp.join(work, f'iter_{iters}.pth'), '--work-dir',
+        osp.join(work, 'test'), '--metrics-json', metrics)
+    with open(metrics) as f:
+        found = json.load(f)
+    print(name, found)  # the figures, for pytest -rP
+    return found
+
+
+def scenes(tmp_path, train: int, val: int = 1) -> str:
+    from splitmask_mm.digit_scenes import write_digit_scenes
+    root = str(tmp_path / 'scenes')
+    write_digit_scenes(root, num_train=train, num_val=val,
+                       log=lambda *args: None)
+    return root + '/'
+
+
+def metric(metrics: dict, key: str) -> float:
+    from splitmask_mm.chain import metric as find
+    return find(metrics, key)
+
+
+def test_study_mask_rcnn_fits_a_few_training_scenes(tmp_path):
+    """The study's Mask R-CNN from random init memorises 16 scenes. It
+    cannot be compared across pre-training starts otherwise; at lr 1e-3
+    without clipping it stayed at AP 0 even here."""
+    m = train_and_test(STUDY_DET, scenes(tmp_path, 16),
+                       str(tmp_path / 'work'), 300, on_training=True)
+    assert metric(m, 'bbox_mAP') >= 0.8, m
+    assert metric(m, 'segm_mAP') >= 0.6, m
+
+
+def test_study_upernet_fits_a_few_training_scenes(tmp_path):
+    m = train_and_test(STUDY_SEG, scenes(tmp_path, 16),
+                       str(tmp_path / 'work'), 200, on_training=True)
+    assert metric(m, 'mIoU') >= 80, m
+
+
+# 1,000 training scenes, 500 iterations, 200 validation scenes: minutes.
+@pytest.mark.slow
+def test_resnet18_control_learns_the_validation_scenes(tmp_path):
+    """The detection control: the study's FPN, heads, data and evaluation
+    on a ResNet-18 from scratch learn the task (82.7 box AP measured)."""
+    m = train_and_test(STUDY_R18, scenes(tmp_path, 1000, 200),
+                       str(tmp_path / 'work'), 500, on_training=False,
+                       random_backbone=False)
+    assert metric(m, 'bbox_mAP') >= 0.7, m
+    assert metric(m, 'segm_mAP') >= 0.7, m
+
+
+@pytest.mark.slow
+def test_study_upernet_learns_the_validation_scenes(tmp_path):
+    """UperNet on the study's ViT from random init (77.2 mIoU measured at
+    500 iterations, lr 1e-3)."""
+    m = train_and_test(STUDY_SEG, scenes(tmp_path, 1000, 200),
+                       str(tmp_path / 'work'), 500, on_training=False)
+    assert metric(m, 'mIoU') >= 65, m
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    'open (issue: detection that learns): the study ViT detector reaches '
+    '2-6 box AP where the ResNet-18 control reaches 83; '
+    'docs/results/detection/README.md'))
+def test_study_mask_rcnn_learns_the_validation_scenes(tmp_path):
+    """The floor the ResNet-18 control clears (70 box AP at the same
+    budget). Fails today; strict, so that the day it passes the study's
+    detection tasks are worth adding and this mark goes."""
+    m = train_and_test(STUDY_DET, scenes(tmp_path, 1000, 200),
+                       str(tmp_path / 'work'), 500, on_training=False)
+    assert metric(m, 'bbox_mAP') >= 0.7, m
