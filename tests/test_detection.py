@@ -8,7 +8,8 @@ import os.path as osp
 import pytest
 import torch
 
-from helpers import ROOT
+from helpers import ROOT, load_tool
+from splitmask_mm.chain import metric
 
 DET_CONFIGS = sorted(
     glob.glob(osp.join(ROOT, 'configs', 'downstream', 'maskrcnn_*.py')) +
@@ -85,12 +86,6 @@ STUDY = osp.join(ROOT, 'configs', 'study')
 STUDY_DET = osp.join(STUDY, 'maskrcnn_vit-tiny-p8_digits.py')
 STUDY_R18 = osp.join(STUDY, 'maskrcnn_r18_digits.py')
 STUDY_SEG = osp.join(STUDY, 'upernet_vit-tiny-p8_digits.py')
-# the study's random initialisation of the ViT (tools/study.py RANDOM_INIT)
-RANDOM_INIT = """
-model = dict(backbone=dict(init_cfg=[
-    dict(type='TruncNormal', std=0.02, layer='Linear'),
-    dict(type='Constant', layer='LayerNorm', val=1.0, bias=0.0)]))
-"""
 
 
 def data_options(config: str, root: str, on_training: bool) -> list:
@@ -136,10 +131,13 @@ def train_and_test(config: str, root: str, work: str, iters: int,
          for key in ('num_workers=0', 'persistent_workers=False')]
     name = osp.basename(config)
     if random_backbone:  # a list of dicts: more than --cfg-options parses
+        # the study's own random initialisation of the ViT
+        init = load_tool('study').RANDOM_INIT
         derived = osp.join(work, 'random_init.py')
         os.makedirs(work, exist_ok=True)
         with open(derived, 'w') as f:
-            f.write(f'_base_ = [{config!r}]\n{RANDOM_INIT}')
+            f.write(f'_base_ = [{config!r}]\n'
+                    f'model = dict(backbone=dict(init_cfg={init!r}))\n')
         config = derived
 
     def run(tool, *args):
@@ -166,11 +164,6 @@ def scenes(tmp_path, train: int, val: int = 1) -> str:
     write_digit_scenes(root, num_train=train, num_val=val,
                        log=lambda *args: None)
     return root + '/'
-
-
-def metric(metrics: dict, key: str) -> float:
-    from splitmask_mm.chain import metric as find
-    return find(metrics, key)
 
 
 def test_study_mask_rcnn_fits_a_few_training_scenes(tmp_path):
