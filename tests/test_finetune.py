@@ -1,5 +1,6 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
 """Pre-trained SplitMask weights into fine-tuning models, safely."""
+import glob
 import os.path as osp
 import subprocess
 import sys
@@ -110,7 +111,8 @@ def test_strict_loading_names_mismatching_keys(registered, pretrained,
     vit = VisionTransformer(arch=TINY_ARCH, img_size=96, patch_size=16,
                             layer_scale_init_value=0.1,
                             norm_cfg=dict(type='LN', eps=1e-6))
-    cfg = dict(type='StrictPretrained', checkpoint=str(tmp_path /
+    cfg = dict(type='Pretrained', strict=True,
+               checkpoint=str(tmp_path /
                                                        'renamed.pth'),
                prefix='backbone.')
     with pytest.raises(ValueError, match=r"missing keys \['layers.0.attn"
@@ -126,7 +128,8 @@ def test_training_checkpoint_is_refused_by_the_safe_loader(
     from mmpretrain.models import VisionTransformer
     vit = VisionTransformer(arch=TINY_ARCH, img_size=96, patch_size=16)
     with pytest.raises(ValueError, match='weights_only.*convert_checkpoint'):
-        initialize(vit, dict(type='StrictPretrained', checkpoint=pretrained,
+        initialize(vit, dict(type='Pretrained', strict=True,
+                             checkpoint=pretrained,
                              prefix='backbone.'))
 
 
@@ -142,7 +145,7 @@ class _TouchesAFile:
 
 def test_weights_file_that_runs_code_is_refused(registered, tmp_path):
     """External weights load as plain tensors only: a pickle that would run
-    code on load is refused, and its code never runs (StrictPretrained
+    code on load is refused, and its code never runs (strict Pretrained
     init and tools/convert_checkpoint.py both use this loader)."""
     from mmengine.model import initialize
     from mmpretrain.models import VisionTransformer
@@ -153,7 +156,8 @@ def test_weights_file_that_runs_code_is_refused(registered, tmp_path):
     vit = VisionTransformer(arch=TINY_ARCH, img_size=96, patch_size=16)
     with pytest.raises(ValueError, match='vit_weights.pth could not be '
                        'loaded as plain weights'):
-        initialize(vit, dict(type='StrictPretrained', checkpoint=str(evil),
+        initialize(vit, dict(type='Pretrained', strict=True,
+                             checkpoint=str(evil),
                              prefix='backbone.'))
     proc = subprocess.run(
         [sys.executable, osp.join(ROOT, 'tools', 'convert_checkpoint.py'),
@@ -373,3 +377,62 @@ def test_vit_without_layer_scale_converts_to_the_same_features(registered):
                                layer_scale_init_value=0.1, out_type='raw')
     assert_converts_to_the_same_features(
         state, scaled, lambda x: plain(x)[0], plain)
+
+
+FINETUNE_CONFIGS = sorted(
+    glob.glob(osp.join(ROOT, 'configs', 'downstream', '*.py')) +
+    glob.glob(osp.join(ROOT, 'configs', 'study', 'upernet_*.py')) +
+    glob.glob(osp.join(ROOT, 'configs', 'study', 'maskrcnn_vit*.py')))
+
+
+@pytest.mark.parametrize('config', FINETUNE_CONFIGS, ids=osp.basename)
+def test_fine_tuning_starts_from_every_pre_trained_tensor(config, tmp_path):
+    """After the model's own ``init_weights`` (as the runner calls it),
+    every backbone tensor is the file's (pos_embed as the ViT's load hook
+    resizes it). An init_cfg applied before the modules' own initialisation
+    passed the key checks and still lost 17 of the study ViT's 60 tensors:
+    mmpretrain's transformer layers redrew their FFNs, the ViT its
+    pos_embed."""
+    import importlib
+
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+
+    import splitmask_mm  # noqa: F401
+    from splitmask_mm._scope import resolve_scope
+    cfg = Config.fromfile(config)
+    resolve_scope(cfg)
+    scope = cfg.get('default_scope', 'mmpretrain')
+    init_cfg = cfg.model.backbone.init_cfg
+    assert init_cfg.type == 'Pretrained' and init_cfg.strict, init_cfg
+    with DefaultScope.overwrite_default_scope(scope):
+        importlib.import_module(f'{scope}.models')
+        registry = importlib.import_module(f'{scope}.registry').MODELS
+        # weights in the backbone's own shapes, drawn apart from its init
+        cfg.model.backbone.init_cfg = None
+        source = registry.build(cfg.model.backbone)
+        torch.manual_seed(1)
+        weights = {f'backbone.{k}': torch.randn_like(v) if v.is_floating_point()
+                   else v for k, v in source.state_dict().items()}
+        path = tmp_path / 'backbone.pth'
+        torch.save(dict(state_dict=weights), path)
+        source.load_state_dict({k[len('backbone.'):]: v
+                                for k, v in weights.items()})
+        expected = source.state_dict()
+
+        cfg.model.backbone.init_cfg = dict(init_cfg, checkpoint=str(path))
+        model = registry.build(cfg.model)
+        model.init_weights()
+    loaded = model.backbone.state_dict()
+    redrawn = [k for k, v in expected.items()
+               if k in loaded and not torch.equal(loaded[k], v)]
+    assert not redrawn, f'{osp.basename(config)}: {redrawn}'
+
+
+def test_retired_strict_pretrained_name_is_refused(registered):
+    from mmengine.model import initialize
+    from mmpretrain.models import VisionTransformer
+    vit = VisionTransformer(arch=TINY_ARCH, img_size=96, patch_size=16)
+    with pytest.raises(ValueError, match="'StrictPretrained' is retired.*"
+                       "type='Pretrained', strict=True"):
+        initialize(vit, dict(type='StrictPretrained', checkpoint='x.pth'))

@@ -6,8 +6,8 @@
 
 ``--format mm`` (default): ``backbone.*`` keys in mmpretrain's
 VisionTransformer layout, for fine-tuning configs in mmpretrain, mmseg and
-mmdet (``init_cfg=dict(type='StrictPretrained', checkpoint=OUT,
-prefix='backbone.')``). ``--format timm``: timm's ``vit_*_patch16_*``
+mmdet (``init_cfg=dict(type='Pretrained', strict=True,
+checkpoint=OUT, prefix='backbone.')``). ``--format timm``: timm's ``vit_*_patch16_*``
 layout, for use outside OpenMMLab. ``--img-size`` interpolates the position
 embedding to the fine-tuning resolution and says so. A checkpoint of
 another model is refused. The checkpoint is read with torch's safe loader

@@ -9,7 +9,7 @@ tasks, on data made on the spot, ending in a results table.
 For every arm and seed: pre-training (tools/train.py on the arm's config,
 or nothing for random initialisation), conversion (tools/convert_checkpoint
 .py, strict), then each downstream task fine-tuned (tools/train.py, the
-backbone loaded with StrictPretrained) and evaluated (tools/test.py). Every
+backbone loaded strictly) and evaluated (tools/test.py). Every
 stage's training log goes to its own file under the work dir; finished
 stages are skipped when the study runs again (an interrupted one resumes),
 and their measured times are kept. The end: a markdown table (arm x metric,

@@ -41,7 +41,7 @@ model = dict(
         # strict: every pre-trained key must land; only the pooling norm
         # (ln2) is new
         init_cfg=dict(
-            type='StrictPretrained',
+            type='Pretrained', strict=True,
             checkpoint=pretrained,
             prefix='backbone.',
             allow_missing=['ln2.*']),

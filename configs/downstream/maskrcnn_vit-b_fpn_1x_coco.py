@@ -26,7 +26,7 @@ model = dict(
         out_indices=[3, 5, 7, 11],
         final_norm=False,
         init_cfg=dict(
-            type='StrictPretrained',
+            type='Pretrained', strict=True,
             checkpoint=pretrained,
             prefix='backbone.',
             allow_unexpected=['ln1.*']),

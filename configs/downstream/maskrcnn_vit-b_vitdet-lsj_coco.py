@@ -36,7 +36,7 @@ model = dict(
         # strict: every backbone key must land (the final norm is unused);
         # pos_embed is interpolated to the 64x64 grid
         init_cfg=dict(
-            type='StrictPretrained',
+            type='Pretrained', strict=True,
             checkpoint=pretrained,
             prefix='backbone.',
             allow_unexpected=['ln1.*']),

@@ -32,7 +32,7 @@ model = dict(
         final_norm=False,
         # strict: every backbone key must land (the final norm is unused)
         init_cfg=dict(
-            type='StrictPretrained',
+            type='Pretrained', strict=True,
             checkpoint=pretrained,
             prefix='backbone.',
             allow_unexpected=['ln1.*']),

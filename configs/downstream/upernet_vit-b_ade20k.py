@@ -43,7 +43,7 @@ model = dict(
         # strict: every backbone key must land; the final norm is not used
         # with multi-level features. pos_embed is interpolated to 32x32.
         init_cfg=dict(
-            type='StrictPretrained',
+            type='Pretrained', strict=True,
             checkpoint=pretrained,
             prefix='backbone.',
             allow_unexpected=['ln1.*']),

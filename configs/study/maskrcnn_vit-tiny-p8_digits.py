@@ -27,7 +27,7 @@ model = dict(
         out_indices=[0, 1, 2, 3],
         final_norm=False,
         init_cfg=dict(
-            type='StrictPretrained',
+            type='Pretrained', strict=True,
             checkpoint='work_dirs/study/backbone.pth',
             prefix='backbone.',
             allow_unexpected=['ln1.*']),

@@ -172,7 +172,8 @@ def convert(checkpoint_path: str,
     """Convert a SplitMask training checkpoint; returns messages to print.
 
     ``fmt='mm'`` writes ``{'state_dict': {'backbone.*': ...}, 'meta': ...}``
-    for ``init_cfg=dict(type='StrictPretrained', prefix='backbone.')`` in
+    for ``init_cfg=dict(type='Pretrained', strict=True, prefix='backbone.')``
+    in
     mmpretrain/mmseg/mmdet; ``fmt='timm'`` writes timm's key layout.
     """
     checkpoint = load_training_checkpoint(checkpoint_path)

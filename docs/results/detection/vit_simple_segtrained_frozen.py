@@ -5,7 +5,7 @@ _base_ = ['./vit_simple.py']
 
 model = dict(backbone=dict(
     frozen_stages=4,
-    init_cfg=dict(_delete_=True, type='StrictPretrained',
+    init_cfg=dict(_delete_=True, type='Pretrained', strict=True,
                   checkpoint='work_dirs/detdiag/seg/backbone.pth',
                   prefix='backbone.', allow_unexpected=['ln1.*'])))
 optim_wrapper = dict(optimizer=dict(lr=1e-3))

@@ -4,6 +4,6 @@
 _base_ = ['./vit_xcit_gn.py']
 
 model = dict(backbone=dict(init_cfg=dict(
-    _delete_=True, type='StrictPretrained',
+    _delete_=True, type='Pretrained', strict=True,
     checkpoint='work_dirs/detdiag/sm250/backbone.pth', prefix='backbone.',
     allow_unexpected=['ln1.*'])))
