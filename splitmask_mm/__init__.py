@@ -7,6 +7,11 @@ Importing the package registers its modules into mmpretrain's registries
 ['splitmask_mm::splitmask/vit-b_ade20k.py']``).
 """
 from . import _noise  # noqa: F401 (first: before the stack is imported)
+from .mmcv_ops import install as _install_mmcv_ops
+
+# mmcv-lite: NMS and RoIAlign from torchvision, before anything imports
+# mmcv.ops (see mmcv_ops.py)
+_install_mmcv_ops()
 from .version import __version__
 from . import datasets, engine, models, weights  # noqa: F401 (registers)
 from ._scope import register_config_scope

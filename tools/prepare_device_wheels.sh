@@ -2,9 +2,10 @@
 # Wheels for the GPU check on the lent device machine (Python 3.12, torch,
 # numpy, opencv, scikit-image, scikit-learn there; no OpenMMLab, no
 # network), into the git-ignored .whl/ that tools/device_check.sh installs.
-# mmcv-lite (no compiled operators) stands in for mmcv: parts 1-4 of the
-# check need nothing more; part 5 reports that segmentation/detection need
-# a compiled mmcv.
+# mmcv-lite (no compiled operators) stands in for mmcv: the fine-tuning part
+# gets NMS and RoIAlign from the device's torchvision instead
+# (splitmask_mm/mmcv_ops.py); a compiled mmcv's 109 MB library would not fit
+# what a device call carries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-.venv/bin/python}"
