@@ -18,7 +18,7 @@ mmdet's FPN.
 Written here because XCiT's detection code is an mmdet 2.x fork and
 mmdet's wheel ships neither it nor a sin-cos ViT.
 """
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 from mmcv.cnn import build_norm_layer
@@ -88,6 +88,9 @@ class ViTFeatureRescale(BaseModule):
         patch_size (int): The ViT's patch size, 16 or 8. Defaults to 16.
         norm_cfg (dict): Norm between the two transposed convolutions.
             Defaults to SyncBN, as XCiT.
+        input_norm_cfg (dict, optional): A norm applied to each ViT map
+            first, e.g. ``dict(type='IN', affine=True)``: per image and
+            channel over the map. Defaults to None (XCiT's: none).
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -95,9 +98,13 @@ class ViTFeatureRescale(BaseModule):
                  in_channels: int,
                  patch_size: int = 16,
                  norm_cfg: dict = dict(type='SyncBN', requires_grad=True),
+                 input_norm_cfg: Optional[dict] = None,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         c = in_channels
+        self.input_norms = nn.ModuleList(
+            [build_norm_layer(input_norm_cfg, c)[1] for _ in range(4)]
+        ) if input_norm_cfg else None
         if patch_size == 16:
             self.fpn1 = nn.Sequential(
                 nn.ConvTranspose2d(c, c, kernel_size=2, stride=2),
@@ -119,5 +126,7 @@ class ViTFeatureRescale(BaseModule):
         if len(inputs) != 4:
             raise ValueError('ViTFeatureRescale takes the maps of 4 blocks '
                              f'(out_indices), got {len(inputs)}')
+        if self.input_norms is not None:
+            inputs = [norm(x) for norm, x in zip(self.input_norms, inputs)]
         return tuple(op(x) for op, x in zip(
             (self.fpn1, self.fpn2, self.fpn3, self.fpn4), inputs))
