@@ -19,7 +19,8 @@ def test_device_check_runs_every_part_on_cpu(tmp_path):
     assert proc.returncode == 0, proc.stdout[-4000:]
     report = json.loads((out / 'device_check.json').read_text())
     parts = report['parts']
-    assert set(parts) == {'env', 'bench', 'train', 'dist', 'finetune'}
+    assert set(parts) == {'env', 'bench', 'compile', 'train', 'dist',
+                          'finetune'}
     failed = {k: v.get('error', '')[-800:] for k, v in parts.items()
               if v['status'] != 'ok'}
     assert not failed, failed
@@ -29,6 +30,11 @@ def test_device_check_runs_every_part_on_cpu(tmp_path):
     assert bench['splitmask']['step_s'] > 0
     assert bench['splitmask']['flops_per_step'] > 0
     assert 0 < bench['splitmask']['ratio_to_beit'] < 10
+    # compiled as compile=True trains, the same FLOPs counted
+    compiled = parts['compile']['result']['methods']
+    assert compiled['splitmask']['step_s'] > 0
+    assert compiled['splitmask']['flops_per_step'] == \
+        bench['splitmask']['flops_per_step']
     train = parts['train']['result']
     assert train['losses_finite'] and train['checkpoint']
     assert train['preempted_exit_code'] == 75  # PreemptionHook's exit

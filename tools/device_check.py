@@ -2,7 +2,7 @@
 """One prepared check of the GPU path, for the first session lent a GPU.
 
     python tools/device_check.py --out DIR [--device cuda|cpu] [--quick]
-        [--parts env,bench,train,dist,finetune] [--budget-s 480]
+        [--parts env,bench,compile,train,dist,finetune] [--budget-s 480]
 
 Writes DIR/device_check.json (every figure) and DIR/device_check.txt (a
 short summary). Each part runs in its own process with its own time limit;
@@ -12,19 +12,21 @@ a part that fails is recorded with its error and the next one still runs:
    use (lite or compiled, and whether its operators run on CUDA tensors),
    and the dense bf16 matrix-product rate this device reaches;
 2. ``bench``: tools/benchmark.py with ``--amp`` for ViT-B at a realistic
-   per-GPU batch: SplitMask (paper defaults), SplitMask with DALL-E targets
-   (random DALL-E weights), BEiT and MAE: step time, images/s, peak memory,
-   FLOPs and MFU against the data-sheet bf16 peak and the measured one;
-3. ``train``: a short real pre-training run (ViT-S, 224px, generated
+   per-GPU batch: SplitMask (paper defaults), BEiT and MAE: step time,
+   images/s, peak memory, FLOPs and MFU against the data-sheet bf16 peak
+   and the measured one;
+3. ``compile``: the same, compiled as ``compile=True`` trains (the whole
+   loss; fused AdamW), beside part 2's eager rows of the same run;
+4. ``train``: a short real pre-training run (ViT-S, 224px, generated
    images, ``--amp``, ``deterministic=True``): losses finite and falling, a
    checkpoint written; a second run stopped by SIGUSR1 part-way (the
    pre-emption path), resumed with ``--resume``, must end with the same
    weights as the uninterrupted one;
-4. ``dist``: ``tools/dist_train.sh CONFIG 1`` through torchrun with the
+5. ``dist``: ``tools/dist_train.sh CONFIG 1`` through torchrun with the
    NCCL backend (gloo on CPU), a few iterations;
-5. ``finetune``: a few iterations of the study's UperNet and Mask R-CNN
-   fine-tuning configs on CUDA, if the installed mmcv has compiled CUDA
-   operators; otherwise the report says so.
+6. ``finetune``: a few iterations of the study's UperNet and Mask R-CNN
+   fine-tuning configs on CUDA: with mmcv-lite (what the device gets),
+   NMS and RoIAlign come from torchvision (splitmask_mm/mmcv_ops.py).
 
 ``--device cpu --quick`` runs the same parts end to end on a CPU machine
 in a few minutes (tiny sizes), so the script is known to work before a GPU
@@ -57,7 +59,7 @@ import traceback
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOLS = osp.join(ROOT, 'tools')
-PARTS = ('env', 'bench', 'train', 'dist', 'finetune')
+PARTS = ('env', 'bench', 'compile', 'train', 'dist', 'finetune')
 
 
 def parse_args():
@@ -114,10 +116,12 @@ def part_env(args, work) -> dict:
             cudnn=torch.backends.cudnn.version(),
             gpus=torch.cuda.device_count())
     import mmcv
+    import splitmask_mm  # noqa: F401 (mmcv-lite: NMS/RoIAlign stand-in)
     report['mmcv'] = mmcv.__version__
     try:
         import mmcv.ops  # noqa: F401
-        report['mmcv_ops'] = 'compiled'
+        report['mmcv_ops'] = 'torchvision stand-in (mmcv-lite)' if getattr(
+            sys.modules['mmcv._ext'], 'STAND_IN', False) else 'compiled'
         from mmcv.ops import nms
         boxes = torch.tensor([[0., 0., 10., 10.], [1., 1., 11., 11.]])
         scores = torch.tensor([0.9, 0.8])
@@ -156,20 +160,19 @@ def part_env(args, work) -> dict:
 # ---------------------------------------------------------------------------
 # 2. benchmark
 # ---------------------------------------------------------------------------
-def part_bench(args, work) -> dict:
-    out = osp.join(work, 'benchmark.json')
+def benchmark(args, work, name, extra) -> dict:
+    out = osp.join(work, f'{name}.json')
     if args.quick:
         size = ['--arch', 's', '--batch', '2', '--iters', '1',
                 '--methods', 'splitmask,beit']
-    else:
+    else:  # (the 512-wide decoder and DALL-E variants: measured 2026-11-30)
         size = ['--arch', 'b', '--batch', '128', '--iters', '5',
-                '--methods', 'splitmask,splitmask-d512,splitmask-dalle,'
-                'beit,mae']
+                '--methods', 'splitmask,beit,mae']
     code, tail = run([sys.executable, osp.join(TOOLS, 'benchmark.py'),
                       '--device', args.device, '--amp', '--json', out,
-                      '--pipeline-images', '0'] + size,
+                      '--pipeline-images', '0'] + size + extra,
                      timeout=args.part_timeout,
-                     log_path=osp.join(work, 'benchmark.log'))
+                     log_path=osp.join(work, f'{name}.log'))
     if code != 0:
         raise RuntimeError(f'benchmark exit {code}:\n{tail}')
     with open(out) as f:
@@ -180,6 +183,17 @@ def part_bench(args, work) -> dict:
             'step_s', 'img_per_s', 'peak_mem_mb', 'flops_per_step',
             'tflops_per_s', 'mfu', 'ratio_to_beit')}
     return dict(arch=bench['arch'], batch=bench['batch'], methods=figures)
+
+
+def part_bench(args, work) -> dict:
+    return benchmark(args, work, 'benchmark', [])
+
+
+def part_compile(args, work) -> dict:
+    """The same benchmark compiled as ``compile=True`` trains (the whole
+    loss, fused AdamW); two warm-up steps compile (forward, backward)."""
+    return benchmark(args, work, 'benchmark_compiled',
+                     ['--compile', '--warmup', '2'])
 
 
 # ---------------------------------------------------------------------------
@@ -407,10 +421,10 @@ def summary(report: dict) -> str:
                 f'{res["mmcv"]} ({res["mmcv_ops"]}; ops on device: '
                 f'{res["mmcv_ops_on_device"]}), bf16 matmul '
                 f'{res["bf16_matmul_tflops"]} TFLOP/s')
-        elif part == 'bench':
+        elif part in ('bench', 'compile'):
             env = report['parts'].get('env', {}).get('result', {})
             measured = env.get('bf16_matmul_tflops')
-            lines.append(f'- bench: ViT-{res["arch"].upper()}, batch '
+            lines.append(f'- {part}: ViT-{res["arch"].upper()}, batch '
                          f'{res["batch"]}, bf16 (MFU against the data-sheet '
                          f'peak; in brackets against the measured matmul '
                          f'rate, {measured} TFLOP/s)')
@@ -420,6 +434,11 @@ def summary(report: dict) -> str:
                     mfu += f' ({m["tflops_per_s"] / measured * 100:.1f}%)'
                 ratio = f'{m["ratio_to_beit"]:.2f}x BEiT' \
                     if m.get('ratio_to_beit') else ''
+                eager = report['parts'].get('bench', {}).get(
+                    'result', {}).get('methods', {}).get(method)
+                if part == 'compile' and eager:
+                    ratio += f', {eager["step_s"] / m["step_s"]:.2f}x ' \
+                        'faster than eager'
                 lines.append(
                     f'    {method}: {m["step_s"]:.3f} s/step, '
                     f'{m["img_per_s"]:.0f} img/s, {m["peak_mem_mb"]:.0f} MB, '
@@ -455,7 +474,8 @@ def main() -> None:
                          f'{PARTS}')
     # each part's share of the budget (the benchmark and the training
     # runs take most of it)
-    share = dict(env=0.08, bench=0.34, train=0.34, dist=0.1, finetune=0.14)
+    share = dict(env=0.06, bench=0.2, compile=0.28, train=0.26, dist=0.08,
+                 finetune=0.12)
     if args.part:
         args.part_timeout = args.budget_s * share[args.part]
         run_part(args)

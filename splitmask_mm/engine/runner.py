@@ -13,6 +13,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import CheckpointLoader, Runner
 
 from ..weights import load_training_checkpoint
+from .compile import compile_model, fuse_optimizer
 
 
 def load_trusted_checkpoint(filename: str, map_location=None):
@@ -125,7 +126,11 @@ class SplitMaskRunner(Runner):
     - if the checkpoint to resume from cannot be read (truncated, corrupt),
       resumes from the newest readable one beside it and says which;
     - builds configs inherited as ``splitmask_mm::...`` (their scope, their
-      data loaders).
+      data loaders);
+    - ``compile=True`` (or a dict of ``torch.compile`` options) compiles the
+      model's forward and loss, not the whole ``train_step`` as mmengine
+      does (which fails in the optimizer step), and fuses AdamW: see
+      :mod:`splitmask_mm.engine.compile`.
     """
 
     @classmethod
@@ -149,6 +154,32 @@ class SplitMaskRunner(Runner):
                 k: v for k, v in dataloader['collate_fn'].items()
                 if k != '_scope_'}
         return Runner.build_dataloader(dataloader, *args, **kwargs)
+
+    def build_optim_wrapper(self, optim_wrapper):
+        if self._compile_options() is not None:
+            optim_wrapper = fuse_optimizer(optim_wrapper)
+        return super().build_optim_wrapper(optim_wrapper)
+
+    def _compile_options(self):
+        """The config's ``compile`` as a dict, or None when off."""
+        options = self.cfg.get('compile', None)
+        if options is None or options is False:
+            return None
+        if options is True:
+            return {}
+        if not isinstance(options, dict):
+            raise TypeError(f'compile must be True, False or a dict of '
+                            f'torch.compile options, got {options!r}')
+        return dict(options)
+
+    def _maybe_compile(self, target: str) -> None:
+        # mmengine's would compile `train_step` (`target`) whole
+        options = self._compile_options()
+        if options is None:
+            return
+        compiled = compile_model(self.model, options)
+        self.logger.info(f'Compiled {", ".join(compiled)} of the model; the '
+                         'first iterations compile and are slower.')
 
     def load_or_resume(self) -> None:
         if self._resume and self._load_from is None \

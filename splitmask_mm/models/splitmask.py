@@ -39,6 +39,10 @@ from .utils import gather_with_grad
 # --------------------------------------------------------------------------
 # 1. split
 # --------------------------------------------------------------------------
+# Left out of torch.compile's graphs: the subset sizes are read off the mask
+# (a host sync) to slice with; compiled, the graphs on either side then see
+# fixed sizes (one graph break, where .item() would break it anyway).
+@torch.compiler.disable
 def split_indices(mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
     """Patch indices of the two subsets, each in raster order.
 
