@@ -412,8 +412,9 @@ def test_fine_tuning_starts_from_every_pre_trained_tensor(config, tmp_path):
         cfg.model.backbone.init_cfg = None
         source = registry.build(cfg.model.backbone)
         torch.manual_seed(1)
-        weights = {f'backbone.{k}': torch.randn_like(v) if v.is_floating_point()
-                   else v for k, v in source.state_dict().items()}
+        weights = {f'backbone.{k}': torch.randn_like(v)
+                   if v.is_floating_point() else v
+                   for k, v in source.state_dict().items()}
         path = tmp_path / 'backbone.pth'
         torch.save(dict(state_dict=weights), path)
         source.load_state_dict({k[len('backbone.'):]: v
