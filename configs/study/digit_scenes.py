@@ -37,7 +37,8 @@ downstream = dict(
     # init's frozen features are the floor
     probe=dict(config=seg_config, metrics=['mIoU'], iters=1000,
                frozen=True),
-    # Mask R-CNN is left out: docs/study.md says why (measured)
+    # Mask R-CNN is not a task yet: it learns since its ViT maps are
+    # instance-normalised (docs/study.md, Detection); det and det_p10 next
 )
 # fine-tuning recipes to choose from (per arm with tune=True, on the
 # held-out scenes, one setting at a time: tools/study.py Study.tune)
