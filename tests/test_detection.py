@@ -167,13 +167,15 @@ def scenes(tmp_path, train: int, val: int = 1) -> str:
 
 
 def test_study_mask_rcnn_fits_a_few_training_scenes(tmp_path):
-    """The study's Mask R-CNN from random init memorises 16 scenes. It
-    cannot be compared across pre-training starts otherwise; at lr 1e-3
-    without clipping it stayed at AP 0 even here."""
+    """The study's Mask R-CNN from random init memorises 16 scenes
+    (measured: 90.3 box / 90.2 mask AP in 150 iterations with its maps
+    instance-normalised; 93.1 / 81.1 in 300 before). It cannot be compared
+    across pre-training starts otherwise; at lr 1e-3 without clipping it
+    stayed at AP 0 even here."""
     m = train_and_test(STUDY_DET, scenes(tmp_path, 16),
-                       str(tmp_path / 'work'), 300, on_training=True)
+                       str(tmp_path / 'work'), 150, on_training=True)
     assert metric(m, 'bbox_mAP') >= 0.8, m
-    assert metric(m, 'segm_mAP') >= 0.6, m
+    assert metric(m, 'segm_mAP') >= 0.8, m
 
 
 def test_study_upernet_fits_a_few_training_scenes(tmp_path):
