@@ -62,16 +62,15 @@ def test_compiled_training_gives_the_eager_losses(compiled_cfg, tmp_path):
 
 
 def test_killed_compiled_run_resumes(tmp_path, ade20k_root):
-    options = COMPILED
     config = write_config(tmp_path, ade20k_root, 5)
-    train(config, tmp_path / 'straight', *options, tmp_path=tmp_path,
+    train(config, tmp_path / 'straight', *COMPILED, tmp_path=tmp_path,
           timeout=600)
     killed = write_config(tmp_path, ade20k_root, 5,
                           hooks="dict(type='KillAt', iteration=4)")
-    proc = train(killed, tmp_path / 'killed', *options, tmp_path=tmp_path,
+    proc = train(killed, tmp_path / 'killed', *COMPILED, tmp_path=tmp_path,
                  check=False, timeout=600)
     assert proc.returncode == -signal.SIGKILL, proc.stdout[-3000:]
-    out = train(config, tmp_path / 'killed', '--resume', *options,
+    out = train(config, tmp_path / 'killed', '--resume', *COMPILED,
                 tmp_path=tmp_path, timeout=600).stdout
     assert 'iter_3.pth' in out and 'Iter(train) [4/5]' in out, out[-3000:]
     straight = load(tmp_path / 'straight' / 'iter_5.pth')

@@ -114,9 +114,11 @@ def data_options(config: str, root: str, on_training: bool) -> list:
 
 
 def train_and_test(config: str, root: str, work: str, iters: int,
-                   on_training: bool, random_backbone: bool = True) -> dict:
+                   on_training: bool, random_backbone: bool = True,
+                   env: dict = None, extra: list = ()) -> dict:
     """Train ``config`` for ``iters`` iterations on the scenes' training
-    split, evaluate; the metrics."""
+    split, evaluate; the metrics. ``env``: variables added to both
+    processes' environment; ``extra``: more ``--cfg-options``."""
     import json
     import subprocess
     import sys
@@ -128,7 +130,8 @@ def train_and_test(config: str, root: str, work: str, iters: int,
         f'param_scheduler.1.end={iters}', 'randomness.seed=0',
     ] + [f'{split}_dataloader.{key}'
          for split in ('train', 'val', 'test')
-         for key in ('num_workers=0', 'persistent_workers=False')]
+         for key in ('num_workers=0', 'persistent_workers=False')] + list(
+             extra)
     name = osp.basename(config)
     if random_backbone:  # a list of dicts: more than --cfg-options parses
         # the study's own random initialisation of the ViT
@@ -144,7 +147,8 @@ def train_and_test(config: str, root: str, work: str, iters: int,
         proc = subprocess.run(
             [sys.executable, osp.join(ROOT, 'tools', tool), config, *args,
              '--cfg-options'] + options,
-            cwd=ROOT, env=python_env(), stdout=subprocess.PIPE,
+            cwd=ROOT, env=dict(python_env(), **(env or {})),
+            stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, timeout=1800)
         assert proc.returncode == 0, proc.stdout[-4000:]
 

@@ -4,14 +4,10 @@ models call (splitmask_mm/mmcv_ops.py): the same numbers as mmcv's own
 operators, and the same Mask R-CNN training, run with it in place."""
 import importlib
 import json
-import os.path as osp
-import subprocess
-import sys
 
 import pytest
 import torch
 
-from helpers import ROOT, load_tool, python_env
 from splitmask_mm import mmcv_ops
 
 
@@ -68,54 +64,23 @@ def test_other_operators_name_themselves_and_the_install():
         module.deform_conv_forward(torch.zeros(1))
 
 
-def train_detector(tmp_path, name, env_extra):
-    from splitmask_mm.digit_scenes import write_digit_scenes
-    data = tmp_path / 'scenes'
-    if not data.exists():
-        write_digit_scenes(str(data), num_train=16, num_val=4,
-                           log=lambda m: None)
-    env = dict(python_env(), **env_extra)
-    work = tmp_path / name
-    options = [f'{s}_dataloader.dataset.data_root={data}/'
-               for s in ('train', 'val', 'test')] + [
-        f'{s}_dataloader.{k}' for s in ('train', 'val', 'test')
-        for k in ('num_workers=0', 'persistent_workers=False')] + [
-        'train_cfg.max_iters=6', 'train_cfg.val_interval=6',
-        'default_hooks.logger.interval=1',
-        'default_hooks.checkpoint.interval=6',
-        f'val_evaluator.ann_file={data}/annotations/instances_val2017.json',
-        f'test_evaluator.ann_file={data}/annotations/instances_val2017.json',
-        'randomness.seed=0', 'randomness.deterministic=True']
-    # the study's random initialisation (a list of dicts: more than
-    # --cfg-options parses)
-    config = tmp_path / 'random_init.py'
-    base = osp.join(ROOT, 'configs', 'study', 'maskrcnn_vit-tiny-p8_digits.py')
-    init = load_tool('study').RANDOM_INIT
-    config.write_text(f'_base_ = [{base!r}]\n'
-                      f'model = dict(backbone=dict(init_cfg={init!r}))\n')
-    proc = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools', 'train.py'), str(config),
-         '--work-dir', str(work), '--cfg-options'] + options, cwd=ROOT,
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:]
-    rows = []
-    for path in work.glob('*/vis_data/scalars.json'):
-        rows += [json.loads(line) for line in path.read_text().splitlines()]
-    return [r for r in rows if 'loss' in r], \
-        [r for r in rows if 'coco/bbox_mAP' in r]
-
-
 def test_mask_rcnn_trains_and_evaluates_with_the_stand_in(tmp_path):
     """Training (proposal NMS, RoIAlign of features and mask targets) and
     evaluation (test-time NMS) through the stand-in, end to end. (Not
     compared loss for loss with mmcv's: at random init the RPN's scores
     tie, and the two NMS break ties in another order; on distinct scores
     they keep the same boxes, above.)"""
-    losses, evaluated = train_detector(
-        tmp_path, 'stand_in', {'SPLITMASK_MMCV_OPS': 'torchvision'})
+    from test_detection import STUDY_DET, scenes, train_and_test
+    work = tmp_path / 'stand_in'
+    evaluated = train_and_test(
+        STUDY_DET, scenes(tmp_path, 16, 4), str(work), 6,
+        on_training=False, env={'SPLITMASK_MMCV_OPS': 'torchvision'},
+        extra=['default_hooks.logger.interval=1'])
+    losses = [json.loads(line) for path in work.glob(
+        '*/vis_data/scalars.json') for line in path.read_text().splitlines()]
+    losses = [r for r in losses if 'loss' in r]
     assert [r['iter'] for r in losses] == list(range(1, 7))
     for row in losses:
         for key in ('loss_rpn_cls', 'loss_cls', 'loss_bbox', 'loss_mask'):
             assert 0 < row[key] < 10, (key, row)
-    assert evaluated and 'coco/segm_mAP' in evaluated[-1], evaluated
+    assert 'coco/segm_mAP' in evaluated, evaluated

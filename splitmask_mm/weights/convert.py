@@ -173,8 +173,7 @@ def convert(checkpoint_path: str,
 
     ``fmt='mm'`` writes ``{'state_dict': {'backbone.*': ...}, 'meta': ...}``
     for ``init_cfg=dict(type='Pretrained', strict=True, prefix='backbone.')``
-    in
-    mmpretrain/mmseg/mmdet; ``fmt='timm'`` writes timm's key layout.
+    in mmpretrain/mmseg/mmdet; ``fmt='timm'`` writes timm's key layout.
     """
     checkpoint = load_training_checkpoint(checkpoint_path)
     backbone = extract_backbone(checkpoint)
