@@ -259,8 +259,7 @@ def test_tasks_option_trains_only_the_named_tasks(tmp_path):
         seg=dict(metrics=['mIoU']), seg_p10=dict(metrics=['mIoU']),
         probe=dict(metrics=['mIoU']))))
     arm = dict(key='splitmask', seeds=[0, 1])
-    runner = study.Study(cfg, [arm], str(tmp_path), 'data/', None,
-                         tasks=['seg_p10'])
+    runner = study.Study(cfg, [arm], str(tmp_path), tasks=['seg_p10'])
     trained = []
     runner.pretrain = lambda arm, seed: 'backbone.pth'
     runner.recipe = lambda arm, task: dict(lr=0.01, task=task)
@@ -276,7 +275,7 @@ def test_tasks_option_trains_only_the_named_tasks(tmp_path):
                        'seg_p10': dict(lr=0.01, task='seg_p10')}
     # without --tasks every task runs
     trained.clear()
-    everything = study.Study(cfg, [arm], str(tmp_path), 'data/', None)
+    everything = study.Study(cfg, [arm], str(tmp_path))
     everything.pretrain, everything.recipe = runner.pretrain, runner.recipe
     everything.finetune = runner.finetune
     everything.run_arm(arm, 1)
@@ -312,3 +311,73 @@ def test_seeds_option_selects_seeds_of_each_arm():
     with pytest.raises(SystemExit, match=r'--seeds 7: no arm run here has '
                        r'it \(their seeds: random \[0, 1, 2\]'):
         study.select_runs(arms, [0, 7])
+
+
+def test_draws_give_every_seed_its_own_scenes_and_labelled_subset(tmp_path):
+    """draws=True: seed N's data is drawn with data seed data.seed + N
+    (other scenes, another labelled 10%), seed 0's is the study's own;
+    without draws every seed shares it."""
+    study = load_tool('study')
+    from mmengine.config import Config
+    cfg = Config(dict(data=dict(num_train=20, num_val=4, size=64, seed=0),
+                      downstream=dict(seg_p10=dict(labels=0.1)),
+                      draws=True))
+    runner = study.Study(cfg, [], str(tmp_path))
+    roots = [runner.data(seed) for seed in (0, 1, 0)]
+    assert roots[0] == roots[2] == str(tmp_path / 'data') + '/'
+    assert roots[1] == str(tmp_path / 'data_draw1') + '/'
+
+    def record(root):
+        return json.loads(open(osp.join(root, 'digit_scenes.json')).read())
+
+    assert record(roots[0])['params']['seed'] == 0
+    assert record(roots[1])['params']['seed'] == 1
+    assert record(roots[0])['sources'] != record(roots[1])['sources']
+    labelled = [open(osp.join(r, 'splits', 'train_p10.txt')).read().split()
+                for r in roots[:2]]
+    assert len(labelled[0]) == len(labelled[1]) == 2
+    scene = labelled[0][0] + '.jpg'
+    first, second = (open(osp.join(r, 'images', 'training', scene),
+                          'rb').read() for r in roots[:2])
+    assert first != second
+    # the derived configs read the seed's own data
+    config = study.finetune_config(
+        str(tmp_path / 'c.py'), 'seg_p10', Config(dict(
+            cfg, downstream=dict(seg_p10=dict(
+                config='configs/study/upernet_vit-tiny-p8_digits.py',
+                metrics=['mIoU'], iters=2, labels=0.1)))),
+        roots[1], None, 1, dict(lr=1e-3, layer_decay=None, iters=2))
+    assert 'data_draw1' in open(config).read()
+    cfg.draws = False
+    assert study.data_folder(cfg, 1) == 'data'
+
+
+def test_fixed_recipes_and_a_task_grid(tmp_path):
+    """An arm's ``recipes`` are used as they are (no tuning); a task's own
+    ``grid`` replaces the study's for the settings it names."""
+    study = load_tool('study')
+    from mmengine.config import Config
+    seg = 'configs/study/upernet_vit-tiny-p8_digits.py'
+    cfg = Config(dict(
+        data=dict(seed=0), grid=dict(lr=[1e-3, 1e-2], iters=[300, 1000]),
+        downstream=dict(
+            seg=dict(config=seg, metrics=['mIoU'], iters=300, tune=True),
+            det=dict(config=seg, metrics=['mIoU'], iters=500, tune=True,
+                     grid=dict(lr=[1e-4, 3e-4])))))
+    fixed = dict(key='random', seeds=[0], tune=True,
+                 recipes=dict(seg=dict(lr=3e-3, iters=1000)))
+    runner = study.Study(cfg, [fixed], str(tmp_path))
+    runner.pretrain = lambda arm, seed: None
+    tried = []
+
+    def finetune(name, folder, task, backbone, seed, recipe, select, timer):
+        tried.append((task, recipe['lr'], recipe['iters']))
+        return {'mIoU': recipe['lr'] * 1e4 + recipe['iters'] / 1e3}
+
+    runner.finetune = finetune
+    recipe = runner.recipe(fixed, 'seg')
+    assert (recipe['lr'], recipe['iters']) == (3e-3, 1000) and not tried
+    chosen = runner.recipe(fixed, 'det')
+    assert [t[1:] for t in tried] == [(1e-4, 500), (3e-4, 500),
+                                      (3e-4, 300), (3e-4, 1000)]
+    assert (chosen['lr'], chosen['iters']) == (3e-4, 1000)

@@ -234,22 +234,55 @@ class Timer:
                 json.dump(self.times, f)
 
 
+def data_seed(study: Config, seed: int) -> int:
+    """The seed a study seed's data is drawn with."""
+    return study.data.seed + (seed if study.get('draws') else 0)
+
+
+def data_folder(study: Config, seed: int) -> str:
+    """``data`` for the study's own draw, ``data_draw{N}`` for another."""
+    drawn = data_seed(study, seed)
+    return 'data' if drawn == study.data.seed else f'data_draw{drawn}'
+
+
 class Study:
     """The stages of one study: pre-training per arm and seed, recipe
     choice per (arm, task) on held-out training scenes, and the final
     fine-tuning and evaluation per (arm, seed, task)."""
 
     def __init__(self, study: Config, arms: List[Dict], work: str,
-                 data_root: str, vocabulary: Optional[str],
-                 tasks: Optional[List[str]] = None) -> None:
-        self.study, self.work = study, work
-        self.data_root, self.vocabulary = data_root, vocabulary
+                 tasks: Optional[List[str]] = None,
+                 vocabulary: Optional[str] = None) -> None:
+        self.study, self.work, self.vocabulary = study, work, vocabulary
+        self.written = set()  # data roots checked in this run
         # the downstream tasks this run trains (--tasks; all by default):
         # the others stay for a later run, their cells n/a or ', n=K'
         self.tasks = list(tasks or study.downstream)
         # every arm of the config, not only those this run trains: an
         # arm's recipe_from may name one left out by --only
         self.arms = {a['key']: a for a in arms}
+
+    def data(self, seed: int) -> str:
+        """The data root of a seed, written if it is not there yet: the
+        study's scenes, or with ``draws=True`` a draw of its own (scenes,
+        source scans, held-out and labelled subsets from data seed
+        ``data.seed + seed``), so that a finding across seeds holds across
+        draws of the data, not only of the initialisation and order."""
+        params = dict(self.study.data, seed=data_seed(self.study, seed))
+        root = osp.join(self.work, data_folder(self.study, seed))
+        if root in self.written:
+            return root + '/'
+        if same_params(read_record(root), **params):
+            log(f'data: done ({root}), skipped')
+        else:
+            log(f'data: writing digit scenes (data seed {params["seed"]})')
+            write_digit_scenes(root, log=log, **params)
+        write_subsets(root, sorted({
+            t.get('labels', 1.0) for t in self.study.downstream.values()}
+            | {1.0}), select_share=self.study.get('select_share', 0.2),
+            seed=params['seed'])
+        self.written.add(root)
+        return root + '/'
 
     def pretrain(self, arm: Dict, seed: int) -> Optional[str]:
         """The arm's converted backbone for this seed (None: random)."""
@@ -260,7 +293,7 @@ class Study:
         timer = Timer(osp.join(run, 'minutes.json'))
         pre_dir = osp.join(run, 'pretrain')
         config = pretrain_config(
-            run, arm, seed, self.study, self.data_root,
+            run, arm, seed, self.study, self.data(seed),
             self.vocabulary if arm.get('vocabulary') else None)
         timer.run(f'{arm["key"]} seed {seed}: pre-training',
                   osp.join(pre_dir, 'DONE'), lambda: chain.train(
@@ -281,7 +314,7 @@ class Study:
                  select: bool, timer: Timer) -> Dict:
         """Fine-tune and evaluate once; the metrics."""
         config = finetune_config(osp.join(folder, f'{task}_config.py'), task,
-                                 self.study, self.data_root, backbone, seed,
+                                 self.study, self.data(seed), backbone, seed,
                                  recipe, select)
         ft_dir = osp.join(folder, task)
         stage_recipe = chain.config_recipe(config)
@@ -307,6 +340,9 @@ class Study:
         scenes, by this arm (``tune=True``) or by the arm its
         ``recipe_from`` names."""
         spec = self.study.downstream[task]
+        if task in arm.get('recipes', {}):  # fixed in the config
+            return dict(default_recipe(self.study, task),
+                        **arm['recipes'][task])
         if not spec.get('tune'):
             return default_recipe(self.study, task)
         source = arm
@@ -342,8 +378,12 @@ class Study:
             return tried[key]['score']
 
         best = default_recipe(self.study, task)
+        # a task's own grid (detection's learning rates are not
+        # segmentation's) in place of the study's, setting by setting
+        grid = dict(self.study.get('grid', {}),
+                    **self.study.downstream[task].get('grid', {}))
         for setting in ('lr', 'layer_decay', 'iters'):
-            values = self.study.get('grid', {}).get(setting) or []
+            values = grid.get(setting) or []
             if not values or (setting == 'layer_decay' and
                               best.get('layer_decay') is None):
                 continue
@@ -353,6 +393,7 @@ class Study:
                                   key=lambda i: scores[i])]
         result = dict(arm=arm['key'], task=task, seed=seed, metric=metric,
                       chosen=best, tried=list(tried.values()))
+        os.makedirs(osp.join(self.work, arm['key']), exist_ok=True)
         with open(osp.join(self.work, arm['key'], f'tune_{task}.json'),
                   'w') as f:
             json.dump(result, f, indent=1)
@@ -539,23 +580,20 @@ def main() -> None:
     os.makedirs(work, exist_ok=True)
     start = time.time()
 
-    # 1. data
-    data_root = osp.join(work, 'data')
-    if same_params(read_record(data_root), **study.data):
-        log(f'data: done ({data_root}), skipped')
-    else:
-        log('data: writing digit scenes')
-        write_digit_scenes(data_root, log=log, **study.data)
-    data_root += '/'
+    # 1. data: the scenes, the held-out scenes and the label shares the
+    # tasks read (with draws=True, every seed's own, written when needed)
+    runner = Study(study, all_arms, work, tasks=args.tasks)
+    data_root = runner.data(min(s for _, s in runs) if runs else 0)
 
-    # 2. the k-means vocabulary, once for the arms that use it
-    vocabulary = None
+    # 2. the k-means vocabulary, once for the arms that use it (built on
+    # the first seed's scenes)
     needs = [a for a in study.arms if a.get('vocabulary')]
     if needs:
-        vocabulary = osp.join(work, 'vocabulary_kmeans.pth')
-        chain.stage('k-means vocabulary', vocabulary,
+        runner.vocabulary = osp.join(work, 'vocabulary_kmeans.pth')
+        chain.stage('k-means vocabulary', runner.vocabulary,
                     lambda: chain.build_vocabulary(
-                        osp.join(ROOT, needs[0]['config']), vocabulary,
+                        osp.join(ROOT, needs[0]['config']),
+                        runner.vocabulary,
                         {'train_dataloader.dataset.data_root': data_root},
                         study.get('vocabulary_args', []),
                         log_file=osp.join(work, 'vocabulary.log'),
@@ -565,14 +603,7 @@ def main() -> None:
                         {'train_dataloader.dataset.data_root': data_root},
                         args=list(study.get('vocabulary_args', []))))
 
-    # 3. the held-out scenes and label shares the tasks read
-    write_subsets(data_root, sorted({
-        t.get('labels', 1.0) for t in study.downstream.values()} | {1.0}),
-        select_share=study.get('select_share', 0.2), seed=study.data.seed)
-
-    # 4. every arm and seed
-    runner = Study(study, all_arms, work, data_root, vocabulary,
-                   tasks=args.tasks)
+    # 3. every arm and seed
     for i, (arm, seed) in enumerate(runs, 1):
         log(f'({i}/{len(runs)}) {arm["name"]}, seed {seed} '
             f'[{(time.time() - start) / 60:.1f} min so far]')
@@ -630,6 +661,9 @@ def write_results(args, study: Config, all_arms: List[Dict], work: str,
         json.dump(dict(config=osp.relpath(args.config, ROOT),
                        quick=args.quick, data=dict(study.data),
                        pretrain_iters=study.pretrain_iters,
+                       # True: seed N's scenes were drawn with data seed
+                       # data.seed + N (folder data_drawN)
+                       draws=bool(study.get('draws')),
                        downstream={k: dict(v) for k, v in
                                    study.downstream.items()},
                        arms={a['key']: dict(

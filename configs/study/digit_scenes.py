@@ -12,6 +12,13 @@
 work_dir = 'work_dirs/study/digit_scenes'
 data = dict(num_train=1000, num_val=200, size=64, seed=0)
 pretrain_iters = 250
+# every seed draws its own data: seed N's scenes are written with data seed
+# data.seed + N (other source scans in training and validation, other
+# scenes, another labelled 10% and held-out share), as well as its own
+# initialisation and order. A gain measured on one draw of 100 labelled
+# scenes did not hold on another (docs/study.md): a finding is stated only
+# where it holds across draws
+draws = True
 # bf16 autocast for pre-training where the machine runs it (a GPU, or a CPU
 # with AVX512-BF16/AMX): 1.4x faster steps here (tools/benchmark.py --arch
 # study --amp); the arm 'splitmask-250-fp32' measures what it changes
@@ -20,6 +27,7 @@ pretrain_amp = True
 # on (the final figures are on the validation scenes, never used to choose)
 select_share = 0.2
 seg_config = 'configs/study/upernet_vit-tiny-p8_digits.py'
+det_config = 'configs/study/maskrcnn_vit-tiny-p8_digits.py'
 downstream = dict(
     # UperNet fine-tuning on all the labelled training scenes, and on 10%
     # of them (pre-training still sees every image); recipe chosen per arm
@@ -37,8 +45,16 @@ downstream = dict(
     # init's frozen features are the floor
     probe=dict(config=seg_config, metrics=['mIoU'], iters=1000,
                frozen=True),
-    # Mask R-CNN is not a task yet: it learns since its ViT maps are
-    # instance-normalised (docs/study.md, Detection); det and det_p10 next
+    # Mask R-CNN (box and mask AP, COCO's mAP@[.5:.95] and AP50) on all
+    # the labelled scenes and on 10%; it learns since its ViT maps are
+    # instance-normalised (docs/study.md, Detection). Every arm fine-tunes
+    # with the config's recipe (AdamW lr 1e-4, clipping at 1.0, 500
+    # iterations: 76.9 box AP from random init); not tuned per arm yet
+    det=dict(config=det_config,
+             metrics=['bbox_mAP', 'bbox_mAP_50', 'segm_mAP'], iters=500),
+    det_p10=dict(config=det_config,
+                 metrics=['bbox_mAP', 'bbox_mAP_50', 'segm_mAP'],
+                 iters=500, labels=0.1),
 )
 # fine-tuning recipes to choose from (per arm with tune=True, on the
 # held-out scenes, one setting at a time: tools/study.py Study.tune)
@@ -48,23 +64,27 @@ grid = dict(lr=[3e-4, 1e-3, 3e-3, 1e-2], layer_decay=[0.65, 0.9, 1.0],
 vocabulary_args = ['--size', '8192', '--num-patches', '200000']
 splitmask = 'configs/study/splitmask_vit-tiny-p8_digits.py'
 arms = [
-    # seeds 3-4 of random init and of SplitMask-250 measured at 10% labels
-    # only (--only random splitmask --tasks seg_p10 --seeds 3 4): the
-    # setting the study's conclusion rests on
+    # random init's segmentation recipes as its tuning chose them on the
+    # held-out scenes of draw 0 (docs/results/study_digit_scenes.json; the
+    # loader fix of 2026-12-06 changed nothing for random init): fixed
+    # here, not chosen again
     dict(key='random', name='random init', seeds=[0, 1, 2, 3, 4],
-         tune=True),
+         tune=True, recipes=dict(
+             seg=dict(lr=3e-3, layer_decay=0.9, iters=3000),
+             seg_p10=dict(lr=3e-3, layer_decay=1.0, iters=1000),
+             seg_p5=dict(lr=1e-2, layer_decay=0.65, iters=3000))),
     dict(key='splitmask-4k', name='SplitMask, 4k pre-training iterations',
          config=splitmask, pretrain_iters=4000, seeds=[0, 1, 2], tune=True),
     dict(key='splitmask-1k', name='SplitMask, 1k pre-training iterations',
          config=splitmask, pretrain_iters=1000, seeds=[0],
          recipe_from='splitmask-4k'),
-    # seeds 1-4 measured at 10% labels first (--only splitmask --tasks
-    # seg_p10): seed 0 was above random init's range there; seeds 3-4 at
-    # 10% labels only
+    # the setting the README's claim rests on, against random init at 10%
+    # labels on three draws: --only random splitmask --tasks seg_p10
+    # --seeds 0 1 2 (its recipes chosen by itself on draw 0's held-out
+    # scenes; BEiT and MAE at the same length take them)
     dict(key='splitmask',
          name='SplitMask, 250 pre-training iterations (--quick: 200)',
-         config=splitmask, seeds=[0, 1, 2, 3, 4],
-         recipe_from='splitmask-4k'),
+         config=splitmask, seeds=[0, 1, 2, 3, 4], tune=True),
     dict(key='beit-4k', name='BEiT, 4k pre-training iterations',
          config='configs/study/beit_vit-tiny-p8_digits.py',
          pretrain_iters=4000, seeds=[0], recipe_from='splitmask-4k'),
@@ -75,10 +95,10 @@ arms = [
     # iterations, 10% labels): BEiT and MAE at the same length, 3 seeds
     dict(key='beit-250', name='BEiT, 250 pre-training iterations',
          config='configs/study/beit_vit-tiny-p8_digits.py',
-         pretrain_iters=250, seeds=[0, 1, 2], recipe_from='splitmask-4k'),
+         pretrain_iters=250, seeds=[0, 1, 2], recipe_from='splitmask'),
     dict(key='mae-250', name='MAE, 250 pre-training iterations',
          config='configs/study/mae_vit-tiny-p8_digits.py',
-         pretrain_iters=250, seeds=[0, 1, 2], recipe_from='splitmask-4k'),
+         pretrain_iters=250, seeds=[0, 1, 2], recipe_from='splitmask'),
     # the trend's next point (256 epochs; about 70 minutes of pre-training
     # and 36 of fine-tuning here): at 10% labels SplitMask-4k is a point
     # ahead of random init (the seed ranges touch)
