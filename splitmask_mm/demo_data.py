@@ -68,3 +68,59 @@ def write_sample_images(out_dir: str, max_side: Optional[int] = None) -> int:
             img.save(out, **({} if path.endswith('.png') else
                              {'quality': 95}))
     return len(paths)
+
+
+def photo_paths() -> List[str]:
+    """Every photo bundled with the installed packages: scikit-image's
+    (:data:`SAMPLE_IMAGES`) and scikit-learn's two (``china.jpg``,
+    ``flower.jpg``)."""
+    import sklearn
+    folder = osp.join(osp.dirname(sklearn.__file__), 'datasets', 'images')
+    return sample_image_paths() + sorted(
+        osp.join(folder, n) for n in os.listdir(folder)
+        if n.endswith('.jpg'))
+
+
+def write_photo_crops(out_dir: str, num: int, size: int = 64,
+                      seed: int = 0, scale=(0.01, 0.25)) -> int:
+    """A generic image set, the role ImageNet plays for the paper's
+    target-only question: ``num`` square crops of the bundled photos
+    (:func:`photo_paths`, 23 photographs and scans: an astronaut, a cat,
+    coffee, coins, a rocket, motorcycles, a retina, the Hubble deep field,
+    a Chinese temple, a flower, ...), each of a random position and of a
+    random share ``scale`` of its photo's area, resized to ``size`` and
+    written as ``out_dir/images/NNNNN.jpg`` (quality 95). Deterministic in
+    ``seed``; nothing is downloaded. Many crops of few photos: a set with
+    far less variety than ImageNet, and no digits. A record
+    (``photo_crops.json``) lets a second call with the same arguments skip
+    the work. Returns the number of images."""
+    import json
+
+    import numpy as np
+    params = dict(num=num, size=size, seed=seed, scale=list(scale))
+    record = osp.join(out_dir, 'photo_crops.json')
+    if osp.isfile(record):
+        with open(record) as f:
+            if json.load(f).get('params') == params:
+                return num
+    photos = []
+    for path in photo_paths():
+        with Image.open(path) as img:
+            photos.append(img.convert('RGB'))
+    folder = osp.join(out_dir, 'images')
+    os.makedirs(folder, exist_ok=True)
+    for i in range(num):
+        rng = np.random.default_rng([seed, i])
+        photo = photos[int(rng.integers(len(photos)))]
+        w, h = photo.size
+        side = int(round(np.sqrt(rng.uniform(*scale) * w * h)))
+        side = max(8, min(side, w, h))
+        x = int(rng.integers(0, w - side + 1))
+        y = int(rng.integers(0, h - side + 1))
+        crop = photo.crop((x, y, x + side, y + side)).resize(
+            (size, size), Image.BICUBIC)
+        crop.save(osp.join(folder, f'{i:05d}.jpg'), quality=95)
+    with open(record, 'w') as f:
+        json.dump(dict(params=params, photos=[osp.basename(p) for p in
+                                              photo_paths()]), f)
+    return num

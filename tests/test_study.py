@@ -381,3 +381,59 @@ def test_fixed_recipes_and_a_task_grid(tmp_path):
     assert [t[1:] for t in tried] == [(1e-4, 500), (3e-4, 500),
                                       (3e-4, 300), (3e-4, 1000)]
     assert (chosen['lr'], chosen['iters']) == (3e-4, 1000)
+
+
+def test_an_arm_names_the_images_it_pre_trains_on(tmp_path):
+    """pretrain_images (the paper's Table 1 axis): the target's training
+    images by default, a share of them, more scenes of the same generator,
+    a generic set of photo crops, or any folder; the derived pre-training
+    config's dataset holds exactly those images."""
+    study = load_tool('study')
+    from mmengine.config import Config
+    from mmpretrain.registry import DATASETS
+
+    import splitmask_mm.datasets  # noqa: F401 (registers the dataset)
+    cfg = Config(dict(data=dict(num_train=20, num_val=4, size=64, seed=0),
+                      downstream=dict(seg=dict(labels=1.0)), draws=True,
+                      pretrain_iters=2))
+    runner = study.Study(cfg, [], str(tmp_path))
+    target = runner.data(1)
+    own = tmp_path / 'own'
+    own.mkdir()
+    from PIL import Image
+    for i in range(3):
+        (own / f'sub{i}').mkdir()
+        Image.new('RGB', (80, 60), (i, 0, 0)).save(own / f'sub{i}' / 'a.png')
+
+    def dataset(images):
+        arm = dict(key='a', config='configs/study/'
+                   'splitmask_vit-tiny-p8_digits.py')
+        if images is not None:
+            arm['pretrain_images'] = images
+        path = study.pretrain_config(str(tmp_path / 'run'), arm, 1, cfg,
+                                     target, None, str(tmp_path))
+        built = DATASETS.build(Config.fromfile(path).train_dataloader[
+            'dataset'])
+        return [built.get_data_info(i)['img_path']
+                for i in range(len(built))]
+
+    every = dataset(None)
+    assert len(every) == 20 and all('data_draw1/images/training' in p
+                                    for p in every)
+    share = dataset(dict(share=0.25))
+    assert len(share) == 5 and set(share) < set(every)
+    more = dataset(dict(digit_scenes=30))
+    assert len(more) == 30
+    assert 'pretrain_images/digit_scenes30_seed1' in more[0]
+    # the target's training scenes are the first of the larger set
+    first = sorted(every)[0]
+    assert open(first, 'rb').read() == open(
+        sorted(more)[0], 'rb').read()
+    photos = dataset(dict(photo_crops=12))
+    assert len(photos) == 12 and 'photo_crops12_seed1' in photos[0]
+    with Image.open(photos[0]) as img:
+        assert img.size == (64, 64)
+    assert len(dataset(str(own))) == 3
+    for bad in (dict(share=0), dict(imagenet=1), str(tmp_path / 'none')):
+        with pytest.raises(SystemExit, match='pretrain_images'):
+            dataset(bad)

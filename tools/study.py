@@ -27,6 +27,8 @@ from typing import Dict, List, Optional
 
 import splitmask_mm  # noqa: F401 (first: it quiets the stack's import noise)
 
+import numpy as np
+
 from mmengine.config import Config
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -34,6 +36,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from splitmask_mm import chain  # noqa: E402
+from splitmask_mm.demo_data import write_photo_crops  # noqa: E402
 from splitmask_mm.digit_scenes import (read_record, same_params,  # noqa: E402
                                        subset_name, write_digit_scenes,
                                        write_subsets)
@@ -103,8 +106,70 @@ def write_config(path: str, base: str, **overrides) -> str:
     return path
 
 
+def pretrain_images(arm: Dict, seed: int, study: Config, data_root: str,
+                    work: str) -> Dict:
+    """The dataset settings of the images an arm pre-trains on (its
+    ``pretrain_images``; the paper's Table 1 varies them at a fixed
+    length):
+
+    - not set: every training image of the target (the seed's draw);
+    - a folder (absolute, or relative to the repository): every image
+      under it, walked recursively, e.g. a user's unlabelled images;
+    - ``dict(share=0.1)``: that share of the target's training images,
+      drawn with the seed's data seed;
+    - ``dict(digit_scenes=10000)``: that many scenes from the digit-scene
+      generator with the seed's draw settings (the target's training
+      scenes are the first of them; the rest recombine the same source
+      scans), written under WORK/pretrain_images;
+    - ``dict(photo_crops=10000)``: a generic set that is not the target,
+      crops of the photographs bundled with scikit-image and scikit-learn
+      (splitmask_mm.demo_data.write_photo_crops), written there too.
+    """
+    images = arm.get('pretrain_images')
+    if images is None:
+        return dict(data_root=data_root)
+    if isinstance(images, str):
+        folder = images if osp.isabs(images) else osp.join(ROOT, images)
+        if not osp.isdir(folder):
+            raise SystemExit(f'arm {arm["key"]}: pretrain_images '
+                             f'{images!r} is not a folder')
+        return dict(data_root=folder, data_prefix='')
+    kind, value = next(iter(images.items())) if len(images) == 1 else (
+        None, None)
+    drawn = data_seed(study, seed)
+    if kind == 'share' and 0 < value <= 1:
+        folder = osp.join(data_root, 'images', 'training')
+        names = sorted(n for n in os.listdir(folder)
+                       if not n.startswith('.'))
+        count = max(1, int(round(len(names) * value)))
+        order = np.random.default_rng([drawn, 1]).permutation(len(names))
+        return dict(data_root=data_root,
+                    indices=sorted(int(i) for i in order[:count]))
+    if kind == 'digit_scenes' and int(value) >= 1:
+        root = osp.join(work, 'pretrain_images',
+                        f'digit_scenes{int(value)}_seed{drawn}')
+        params = dict(study.data, seed=drawn, num_train=int(value),
+                      num_val=1)
+        if not same_params(read_record(root), **params):
+            log(f'pre-training images: writing {int(value)} digit scenes')
+            write_digit_scenes(root, log=log, **params)
+        return dict(data_root=root + '/')
+    if kind == 'photo_crops' and int(value) >= 1:
+        root = osp.join(work, 'pretrain_images',
+                        f'photo_crops{int(value)}_seed{drawn}')
+        log(f'pre-training images: {int(value)} photo crops ({root})')
+        write_photo_crops(root, int(value), size=study.data.size,
+                          seed=drawn)
+        return dict(data_root=root, data_prefix='images')
+    raise SystemExit(
+        f'arm {arm["key"]}: pretrain_images={images!r} is not one of: a '
+        'folder, dict(share=0<x<=1), dict(digit_scenes=N), '
+        'dict(photo_crops=N)')
+
+
 def pretrain_config(run: str, arm: Dict, seed: int, study: Config,
-                    data_root: str, vocabulary: Optional[str]) -> str:
+                    data_root: str, vocabulary: Optional[str],
+                    work: str = '') -> str:
     base = osp.join(ROOT, arm['config'])
     # an arm may pre-train longer or shorter than the study's default
     iters = arm.get('pretrain_iters', study.pretrain_iters)
@@ -112,7 +177,8 @@ def pretrain_config(run: str, arm: Dict, seed: int, study: Config,
     if vocabulary:
         model.setdefault('target_generator', {})['vocabulary'] = vocabulary
     overrides = dict(
-        train_dataloader=dict(dataset=dict(data_root=data_root)),
+        train_dataloader=dict(dataset=pretrain_images(
+            arm, seed, study, data_root, work)),
         randomness=dict(seed=seed, diff_rank_seed=True),
         # the loop stretches its warm-up and cosine to the length
         train_cfg=dict(max_iters=iters),
@@ -294,7 +360,7 @@ class Study:
         pre_dir = osp.join(run, 'pretrain')
         config = pretrain_config(
             run, arm, seed, self.study, self.data(seed),
-            self.vocabulary if arm.get('vocabulary') else None)
+            self.vocabulary if arm.get('vocabulary') else None, self.work)
         timer.run(f'{arm["key"]} seed {seed}: pre-training',
                   osp.join(pre_dir, 'DONE'), lambda: chain.train(
                       config, pre_dir, {}, log_file=osp.join(
