@@ -437,3 +437,24 @@ def test_an_arm_names_the_images_it_pre_trains_on(tmp_path):
     for bad in (dict(share=0), dict(imagenet=1), str(tmp_path / 'none')):
         with pytest.raises(SystemExit, match='pretrain_images'):
             dataset(bad)
+
+
+def test_table1_config_names_every_cell_once_and_a_tuned_recipe():
+    """configs/study/table1_digit_scenes.py: 3 methods x 4 image sets x 2
+    lengths, each cell one arm (the main study's own where they coincide)
+    whose recipe comes from an arm that chooses it."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'study',
+                                   'table1_digit_scenes.py'))
+    arms = {a['key']: a for a in cfg.arms}
+    assert len(arms) == len(cfg.arms) == 25  # 24 cells + random init
+    cells = {(osp.basename(a['config']).split('_')[0],
+              a.get('pretrain_iters', cfg.pretrain_iters),
+              str(a.get('pretrain_images')))
+             for a in cfg.arms if a.get('config')}
+    assert len(cells) == 24
+    for arm in cfg.arms:
+        assert 'config' not in arm or osp.isfile(osp.join(ROOT,
+                                                          arm['config']))
+        source = arms[arm['recipe_from']] if arm.get('recipe_from') else arm
+        assert source.get('tune'), arm['key']
