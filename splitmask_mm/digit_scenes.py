@@ -293,10 +293,18 @@ def subset_name(labels: float, select: bool) -> str:
 
 
 def write_subsets(root: str, fractions=(1.0, ), select_share: float = 0.2,
-                  seed: int = 0) -> Dict[str, str]:
-    """Subsets of a written set's training scenes, as the list files that
-    mmseg's ``ann_file`` reads (scene names, one a line) and as COCO
-    annotation files for mmdet, under ``root/splits/``.
+                  seed: int = 0, out: Optional[str] = None
+                  ) -> Dict[str, str]:
+    """Subsets of a data set's training images, as the list files that
+    mmseg's ``ann_file`` reads (image names without extension, one a line)
+    and, where the set has COCO annotations, as COCO annotation files for
+    mmdet, under ``out`` (default ``root/splits/``).
+
+    The training images are those of ``annotations/instances_train2017
+    .json`` (COCO layout, as the digit scenes have beside ADE20K's) or
+    else the ``images/training/NAME.jpg`` with a label map
+    ``annotations/training/NAME.png`` (ADE20K layout, as mmseg's
+    ``BaseSegDataset`` pairs them; other files are left out).
 
     - ``select_val``: ``select_share`` of the training scenes, held out to
       choose a fine-tuning recipe on (never the validation scenes, which
@@ -306,11 +314,30 @@ def write_subsets(root: str, fractions=(1.0, ), select_share: float = 0.2,
       lies inside any larger one.
 
     Pre-training reads the images folder and sees every training scene.
-    Returns the list files by name (paths relative to ``root``).
+    Returns the list files by name (paths relative to ``out``'s parent for
+    the default, else absolute).
     """
-    with open(osp.join(root, 'annotations', 'instances_train2017.json')) as f:
-        coco = json.load(f)
-    names = sorted(osp.splitext(im['file_name'])[0] for im in coco['images'])
+    coco_file = osp.join(root, 'annotations', 'instances_train2017.json')
+    coco = None
+    if osp.isfile(coco_file):
+        with open(coco_file) as f:
+            coco = json.load(f)
+        names = sorted(osp.splitext(im['file_name'])[0]
+                       for im in coco['images'])
+    elif osp.isdir(osp.join(root, 'images', 'training')):
+        names = sorted(
+            n[:-len('.jpg')] for n in os.listdir(
+                osp.join(root, 'images', 'training'))
+            if n.endswith('.jpg') and osp.isfile(osp.join(
+                root, 'annotations', 'training', n[:-len('.jpg')] + '.png')))
+    else:
+        raise FileNotFoundError(
+            f'{root}: neither COCO (annotations/instances_train2017.json) '
+            'nor ADE20K layout (images/training/): no training images to '
+            'draw subsets from')
+    if len(names) < 2:
+        raise ValueError(f'{root}: {len(names)} training image(s); a '
+                         'study needs at least 2 (one held out)')
     order = [names[i] for i in np.random.default_rng(
         [seed, 7]).permutation(len(names))]
     held = max(1, round(len(names) * select_share))
@@ -322,18 +349,22 @@ def write_subsets(root: str, fractions=(1.0, ), select_share: float = 0.2,
             # the order of `order` is random: a prefix of it is a random
             # subset, and smaller fractions are prefixes of larger ones
             lists[subset_name(labels, select)] = pool[:count]
-    os.makedirs(osp.join(root, 'splits'), exist_ok=True)
-    by_name = {osp.splitext(im['file_name'])[0]: im for im in coco['images']}
-    out = {}
+    folder = out or osp.join(root, 'splits')
+    os.makedirs(folder, exist_ok=True)
+    result = {}
     for name, scenes in lists.items():
-        path = osp.join('splits', f'{name}.txt')
-        with open(osp.join(root, path), 'w') as f:
+        path = osp.join(folder, f'{name}.txt')
+        with open(path, 'w') as f:
             f.write('\n'.join(sorted(scenes)) + '\n')
+        result[name] = path if out else osp.join('splits', f'{name}.txt')
+        if coco is None:
+            continue
+        by_name = {osp.splitext(im['file_name'])[0]: im
+                   for im in coco['images']}
         ids = {by_name[s]['id'] for s in scenes}
-        with open(osp.join(root, 'splits', f'{name}.json'), 'w') as f:
+        with open(osp.join(folder, f'{name}.json'), 'w') as f:
             json.dump(dict(coco, images=[im for im in coco['images']
                                          if im['id'] in ids],
                            annotations=[a for a in coco['annotations']
                                         if a['image_id'] in ids]), f)
-        out[name] = path
-    return out
+    return result

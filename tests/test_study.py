@@ -1,6 +1,7 @@
 # Copyright (c) splitmask_mm authors. All rights reserved.
 """tools/study.py: arms x downstream tasks through the real chain."""
 import json
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -458,3 +459,59 @@ def test_table1_config_names_every_cell_once_and_a_tuned_recipe():
                                                           arm['config']))
         source = arms[arm['recipe_from']] if arm.get('recipe_from') else arm
         assert source.get('tune'), arm['key']
+
+
+def test_study_runs_on_a_data_set_of_ones_own_given_by_path(tmp_path):
+    """configs/study/own_data.py on a few written ADE20K-layout images (no
+    digit scenes): SplitMask pre-trains on the set's training images, both
+    arms fine-tune on a share of its labels and are scored on its
+    validation images; nothing is written into the data set."""
+    from helpers import make_ade20k
+    root = make_ade20k(str(tmp_path), count=10, val_count=4)
+    before = sorted(p for p in os.listdir(root))
+    seg = tmp_path / 'seg.py'
+    seg.write_text(f'''
+_base_ = [{osp.join(ROOT, 'configs', 'study',
+                    'upernet_vit-tiny-p8_own_data.py')!r}]
+classes = ('dark', 'mid', 'light', 'bright')
+num_classes = 4
+model = dict(decode_head=dict(num_classes=4),
+             auxiliary_head=dict(num_classes=4))
+_own = dict(metainfo=dict(classes=classes))
+train_dataloader = dict(dataset=_own)
+val_dataloader = dict(dataset=_own)
+test_dataloader = val_dataloader
+''')
+    config = tmp_path / 'mine.py'
+    config.write_text(f'''
+_base_ = [{osp.join(ROOT, 'configs', 'study', 'own_data.py')!r}]
+work_dir = {str(tmp_path / 'work')!r}
+data = dict(root={root!r})
+pretrain_iters = 2
+downstream = dict(
+    _delete_=True,
+    seg_p50=dict(config={str(seg)!r}, metrics=['mIoU'], iters=2,
+                 labels=0.5))
+arms = [
+    dict(key='random', name='random init', seeds=[0]),
+    dict(key='splitmask', name='SplitMask',
+         config='configs/study/splitmask_vit-tiny-p8_digits.py',
+         seeds=[0]),
+]
+''')
+    run_study(str(config))
+    work = tmp_path / 'work'
+    runs = json.loads((work / 'results.json').read_text())['results']
+    for arm in ('random', 'splitmask'):
+        assert runs[arm]['0']['metrics']['seg_p50/mIoU'] is not None
+    labelled = (work / 'splits' / 'train_p50.txt').read_text().split()
+    assert len(labelled) == 6  # half of the 11 .jpg training images
+    derived = (work / 'splitmask' / 'seed0' / 'seg_p50_config.py'
+               ).read_text()
+    assert root in derived and str(work / 'splits' / 'train_p50.txt') \
+        in derived
+    pre = (work / 'splitmask' / 'seed0' / 'pretrain_config.py').read_text()
+    assert root in pre and 'images/training' in pre
+    log = (work / 'splitmask' / 'seed0' / 'seg_p50_test.log').read_text()
+    assert 'bright' in log  # scored per class of the set's own
+    assert sorted(os.listdir(root)) == before  # the data set untouched

@@ -126,8 +126,13 @@ def pretrain_images(arm: Dict, seed: int, study: Config, data_root: str,
       (splitmask_mm.demo_data.write_photo_crops), written there too.
     """
     images = arm.get('pretrain_images')
+    # the target's training images: ADE20K layout, else COCO's
+    prefix = 'images/training'
+    if not osp.isdir(osp.join(data_root, prefix)) and osp.isdir(
+            osp.join(data_root, 'train2017')):
+        prefix = 'train2017'
     if images is None:
-        return dict(data_root=data_root)
+        return dict(data_root=data_root, data_prefix=prefix)
     if isinstance(images, str):
         folder = images if osp.isabs(images) else osp.join(ROOT, images)
         if not osp.isdir(folder):
@@ -138,12 +143,12 @@ def pretrain_images(arm: Dict, seed: int, study: Config, data_root: str,
         None, None)
     drawn = data_seed(study, seed)
     if kind == 'share' and 0 < value <= 1:
-        folder = osp.join(data_root, 'images', 'training')
+        folder = osp.join(data_root, prefix)
         names = sorted(n for n in os.listdir(folder)
                        if not n.startswith('.'))
         count = max(1, int(round(len(names) * value)))
         order = np.random.default_rng([drawn, 1]).permutation(len(names))
-        return dict(data_root=data_root,
+        return dict(data_root=data_root, data_prefix=prefix,
                     indices=sorted(int(i) for i in order[:count]))
     if kind == 'digit_scenes' and int(value) >= 1:
         root = osp.join(work, 'pretrain_images',
@@ -219,14 +224,16 @@ def recipe_key(recipe: Dict) -> str:
 
 def finetune_config(path: str, task: str, study: Config, data_root: str,
                     backbone: Optional[str], seed: int, recipe: Dict,
-                    select: bool = False) -> str:
+                    select: bool = False, splits: Optional[str] = None
+                    ) -> str:
     """The derived config of one fine-tuning run.
 
     Trained on the task's share of the labelled training scenes
     (``labels``; with ``select``, of those not held out) and evaluated on
     the validation scenes, or with ``select`` on the held-out training
     scenes. ``frozen`` tasks keep the whole backbone fixed (a probe of the
-    pre-trained features as the task's head reads them)."""
+    pre-trained features as the task's head reads them). The subset lists
+    are in ``splits`` (default: DATA_ROOT/splits)."""
     spec = study.downstream[task]
     base = osp.join(ROOT, spec['config'])
     cfg = Config.fromfile(base)
@@ -234,23 +241,24 @@ def finetune_config(path: str, task: str, study: Config, data_root: str,
     labels = spec.get('labels', 1.0)
     subset = subset_name(labels, select)
     detection = 'ann_file' in cfg.get('val_evaluator', {})
+    splits = splits or osp.join(data_root, 'splits')
     train = dict(data_root=data_root)
     val = dict(data_root=data_root)
     evaluator = None
     if detection:
         if labels < 1 or select:
-            train['ann_file'] = f'splits/{subset}.json'
+            train['ann_file'] = osp.join(splits, f'{subset}.json')
         ann = osp.join(data_root, 'annotations', 'instances_val2017.json')
         if select:
-            val.update(ann_file='splits/select_val.json',
-                       data_prefix=dict(img='train2017/'))
-            ann = osp.join(data_root, 'splits', 'select_val.json')
+            ann = osp.join(splits, 'select_val.json')
+            val.update(ann_file=ann, data_prefix=dict(img='train2017/'))
         evaluator = dict(ann_file=ann)
     else:
         if labels < 1 or select:
-            train['ann_file'] = f'splits/{subset}.txt'
+            train['ann_file'] = osp.join(splits, f'{subset}.txt')
         if select:
-            val.update(ann_file='splits/select_val.txt', data_prefix=dict(
+            val.update(ann_file=osp.join(splits, 'select_val.txt'),
+                       data_prefix=dict(
                 img_path='images/training',
                 seg_map_path='annotations/training'))
     init = dict(checkpoint=backbone) if backbone else RANDOM_INIT
@@ -302,13 +310,14 @@ class Timer:
 
 def data_seed(study: Config, seed: int) -> int:
     """The seed a study seed's data is drawn with."""
-    return study.data.seed + (seed if study.get('draws') else 0)
+    return study.data.get('seed', 0) + (seed if study.get('draws') else 0)
 
 
 def data_folder(study: Config, seed: int) -> str:
     """``data`` for the study's own draw, ``data_draw{N}`` for another."""
     drawn = data_seed(study, seed)
-    return 'data' if drawn == study.data.seed else f'data_draw{drawn}'
+    return 'data' if drawn == study.data.get('seed', 0) else \
+        f'data_draw{drawn}'
 
 
 class Study:
@@ -333,22 +342,48 @@ class Study:
         study's scenes, or with ``draws=True`` a draw of its own (scenes,
         source scans, held-out and labelled subsets from data seed
         ``data.seed + seed``), so that a finding across seeds holds across
-        draws of the data, not only of the initialisation and order."""
-        params = dict(self.study.data, seed=data_seed(self.study, seed))
-        root = osp.join(self.work, data_folder(self.study, seed))
-        if root in self.written:
+        draws of the data, not only of the initialisation and order. With
+        ``data=dict(root=...)``, a data set of one's own (ADE20K layout
+        for segmentation, COCO's for detection): nothing is written there;
+        its subsets (``draws=True``: a draw per seed) go to WORK/splits."""
+        own = self.study.data.get('root')
+        if own:
+            root = osp.abspath(own)
+            if not osp.isdir(root):
+                raise SystemExit(f'data.root {own!r}: no such folder')
+        else:
+            params = dict(self.study.data,
+                          seed=data_seed(self.study, seed))
+            root = osp.join(self.work, data_folder(self.study, seed))
+        splits = self.splits(seed)
+        if splits in self.written:
             return root + '/'
-        if same_params(read_record(root), **params):
+        if own:
+            log(f'data: {root} (subsets in {splits})')
+        elif same_params(read_record(root), **params):
             log(f'data: done ({root}), skipped')
         else:
             log(f'data: writing digit scenes (data seed {params["seed"]})')
             write_digit_scenes(root, log=log, **params)
-        write_subsets(root, sorted({
-            t.get('labels', 1.0) for t in self.study.downstream.values()}
-            | {1.0}), select_share=self.study.get('select_share', 0.2),
-            seed=params['seed'])
-        self.written.add(root)
+        try:
+            write_subsets(root, sorted({
+                t.get('labels', 1.0) for t in self.study.downstream.values()}
+                | {1.0}), select_share=self.study.get('select_share', 0.2),
+                seed=data_seed(self.study, seed),
+                out=splits if own else None)
+        except (FileNotFoundError, ValueError) as e:
+            raise SystemExit(f'data: {e}')
+        self.written.add(splits)
         return root + '/'
+
+    def splits(self, seed: int) -> str:
+        """The folder of a seed's subset lists (held out, label shares)."""
+        if self.study.data.get('root'):
+            return osp.join(self.work, 'splits' + (
+                f'_draw{data_seed(self.study, seed)}'
+                if data_seed(self.study, seed) != self.study.data.get(
+                    'seed', 0) else ''))
+        return osp.join(self.work, data_folder(self.study, seed), 'splits')
 
     def pretrain(self, arm: Dict, seed: int) -> Optional[str]:
         """The arm's converted backbone for this seed (None: random)."""
@@ -381,7 +416,7 @@ class Study:
         """Fine-tune and evaluate once; the metrics."""
         config = finetune_config(osp.join(folder, f'{task}_config.py'), task,
                                  self.study, self.data(seed), backbone, seed,
-                                 recipe, select)
+                                 recipe, select, self.splits(seed))
         ft_dir = osp.join(folder, task)
         stage_recipe = chain.config_recipe(config)
         timer.run(f'{name}: {task} fine-tuning', osp.join(ft_dir, 'DONE'),
