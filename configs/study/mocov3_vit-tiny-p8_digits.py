@@ -3,8 +3,9 @@
 # and iterations as splitmask_vit-tiny-p8_digits.py. MoCo v3's two views
 # (crops of 8-100% of the image, colour jitter, grey-scale, blur, solarise
 # in the second; ColorJitterWrappedHue is mmpretrain's ColorJitter with a
-# hue step that works under numpy 2), its 3-layer projector and 2-layer predictor (hidden width
-# 1024 for this 192-wide ViT instead of 4096), temperature 0.2, momentum
+# hue step that works under numpy 2), its 3-layer projector and 2-layer
+# predictor (hidden width 1024 for this 192-wide ViT instead of 4096),
+# temperature 0.2, momentum
 # encoder from 0.99 to 1 (cosine), a frozen random patch embedding
 # (stop_grad_conv1) and fixed sine-cosine positions. The optimiser and
 # schedule are the study's (AdamW lr 1e-3, weight decay 0.1 as MoCo v3's).
