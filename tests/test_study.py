@@ -515,3 +515,31 @@ arms = [
     log = (work / 'splitmask' / 'seed0' / 'seg_p50_test.log').read_text()
     assert 'bright' in log  # scored per class of the set's own
     assert sorted(os.listdir(root)) == before  # the data set untouched
+
+
+def test_gaps_pair_each_arm_with_random_init_seed_by_seed():
+    """The gap table: per seed (a draw, with draws=True), its mean, range
+    and a paired t-test; AP in percent; seeds one arm lacks left out."""
+    study = load_tool('study')
+    from mmengine.config import Config
+    cfg = Config(dict(draws=True, downstream=dict(
+        seg_p10=dict(metrics=['mIoU', 'mAcc']),
+        det=dict(metrics=['bbox_mAP']))))
+    arms = [dict(key='random'), dict(key='splitmask')]
+    results = {
+        'random': {s: dict(metrics={'seg_p10/mIoU': v, 'det/bbox_mAP': d})
+                   for s, v, d in (('0', 62.0, 0.70), ('1', 65.0, 0.72),
+                                   ('2', 61.0, 0.71), ('3', 60.0, 0.7))},
+        'splitmask': {s: dict(metrics={'seg_p10/mIoU': v,
+                                       'det/bbox_mAP': d})
+                      for s, v, d in (('0', 63.0, 0.71), ('1', 65.5, 0.70),
+                                      ('2', 63.0, 0.74))}}
+    found = study.gaps(cfg, arms, results)
+    seg, det = found
+    assert seg['per_seed'] == {'0': 1.0, '1': 0.5, '2': 2.0}
+    assert (seg['mean'], seg['min'], seg['max']) == (1.17, 0.5, 2.0)
+    assert 0.05 < seg['p'] < 0.2  # t = 1.17 / (0.76 / sqrt 3), 2 dof
+    assert det['per_seed'] == {'0': 1.0, '1': -2.0, '2': 3.0}
+    text = study.gap_table(found, True)
+    assert '| splitmask | random | seg_p10/mIoU | 0: +1.00, 1: +0.50, ' \
+        '2: +2.00 | +1.17 (+0.50 to +2.00) |' in text

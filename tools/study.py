@@ -617,6 +617,53 @@ def table(study: Config, arms: List[Dict], results: Dict) -> str:
     return '\n'.join(rows)
 
 
+def gaps(study: Config, arms: List[Dict], results: Dict,
+         baseline: str = 'random') -> List[Dict]:
+    """Every arm against the baseline arm, per task's first metric, paired
+    by seed (with ``draws=True`` a seed is a draw of the data: the gap of
+    each draw, then their mean, range and a paired t-test's p)."""
+    from scipy import stats
+    base = results.get(baseline, {})
+    out = []
+    for arm in arms:
+        runs = results.get(arm['key'], {})
+        if arm['key'] == baseline or not runs or not base:
+            continue
+        for task, spec in study.downstream.items():
+            key = f'{task}/{spec["metrics"][0]}'
+            scale = 100 if 'mAP' in key else 1
+            pairs = {seed: (runs[seed]['metrics'].get(key),
+                            base[seed]['metrics'].get(key))
+                     for seed in sorted(set(runs) & set(base), key=int)}
+            per_seed = {seed: round((a - b) * scale, 2)
+                        for seed, (a, b) in pairs.items()
+                        if a is not None and b is not None}
+            if not per_seed:
+                continue
+            values = list(per_seed.values())
+            p = None
+            if len(values) >= 2 and len(set(values)) > 1:
+                p = round(float(stats.ttest_1samp(values, 0.0).pvalue), 3)
+            out.append(dict(arm=arm['key'], baseline=baseline, metric=key,
+                            per_seed=per_seed,
+                            mean=round(sum(values) / len(values), 2),
+                            min=min(values), max=max(values), p=p))
+    return out
+
+
+def gap_table(found: List[Dict], draws: bool) -> str:
+    what = 'draw (data seed) and seed' if draws else 'seed'
+    rows = [f'| arm | against | metric | gap per {what} | mean (range) | '
+            'paired p |', '|---|---|---|---|---|---|']
+    for g in found:
+        rows.append('| ' + ' | '.join([
+            g['arm'], g['baseline'], g['metric'],
+            ', '.join(f'{s}: {v:+.2f}' for s, v in g['per_seed'].items()),
+            f'{g["mean"]:+.2f} ({g["min"]:+.2f} to {g["max"]:+.2f})',
+            'n/a' if g['p'] is None else f'{g["p"]:.3f}']) + ' |')
+    return '\n'.join(rows)
+
+
 def tuning_table(tunings: List[Dict]) -> str:
     """Every recipe tried on the held-out scenes, the chosen one in bold."""
     rows = ['| arm | task | lr | layer decay | iterations | held-out score |',
@@ -752,6 +799,12 @@ def write_results(args, study: Config, all_arms: List[Dict], work: str,
             if osp.isfile(path):
                 tunings.append(json.load(open(path)))
     text = table(study, all_arms, results)
+    compared = gaps(study, all_arms, results)
+    if compared:
+        text += ('\n\nAgainst random init, paired by seed' + (
+            ' (each seed its own draw of the data)' if study.get('draws')
+            else '') + ':\n\n' + gap_table(compared,
+                                            bool(study.get('draws'))))
     if tunings:
         text += ('\n\nFine-tuning recipes tried on the held-out training '
                  'scenes (chosen in bold):\n\n' + tuning_table(tunings))
@@ -772,7 +825,7 @@ def write_results(args, study: Config, all_arms: List[Dict], work: str,
                                'pretrain_iters', study.pretrain_iters)
                            if a.get('config') else 0)
                            for a in all_arms if a['key'] in results},
-                       results=results, tuning=tunings,
+                       results=results, gaps=compared, tuning=tunings,
                        finished=final, wall_minutes=round(minutes, 1)),
                   f, indent=2)
     return text
