@@ -176,7 +176,11 @@ def test_plot_study_draws_both_pictures(tmp_path):
               'splitmask-4k': dict(name='SplitMask 4k', pretrain_iters=4000),
               'mae-4k': dict(name='MAE 4k', pretrain_iters=4000)},
         results={k: runs for k in ('random', 'splitmask', 'splitmask-4k',
-                                   'mae-4k')})
+                                   'mae-4k')},
+        draws=True, gaps=[dict(arm='splitmask', baseline='random',
+                               metric='seg_p10/mIoU',
+                               per_seed={'0': 1.0, '1': -0.5}, mean=0.25,
+                               min=-0.5, max=1.0, p=0.8)])
     path = tmp_path / 'results.json'
     path.write_text(json.dumps(results))
     tool = osp.join(ROOT, 'tools', 'plot_study.py')
@@ -185,7 +189,8 @@ def test_plot_study_draws_both_pictures(tmp_path):
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:]
-    for name in ('study_vs_pretraining.png', 'study_vs_labels.png'):
+    for name in ('study_vs_pretraining.png', 'study_vs_labels.png',
+                 'study_gaps.png'):
         png = tmp_path / 'out' / name
         assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
         assert png.stat().st_size > 10000

@@ -9,7 +9,8 @@ Writes ``study_vs_pretraining.png`` (one panel per task: every arm's mean
 and seed range at its pre-training length, methods joined by lines,
 random initialisation as a horizontal band) and ``study_vs_labels.png``
 (each arm's metric at each label share of the tasks that are not frozen
-probes).
+probes) and, where the results have them, ``study_gaps.png`` (each arm's
+gap to random init per seed, a draw of the data with ``draws=True``).
 """
 import argparse
 import json
@@ -18,7 +19,8 @@ import os.path as osp
 
 METHODS = (('splitmask', 'SplitMask', 'tab:red'),
            ('beit', 'BEiT', 'tab:blue'),
-           ('mae', 'MAE', 'tab:green'))
+           ('mae', 'MAE', 'tab:green'),
+           ('mocov3', 'MoCo v3', 'tab:purple'))
 
 
 def parse_args():
@@ -149,7 +151,34 @@ def main():
     fig.tight_layout()
     second = osp.join(args.out_dir, 'study_vs_labels.png')
     fig.savefig(second, dpi=110)
-    print(f'wrote {first} and {second}')
+    written = [first, second]
+
+    # 3. each arm's gap to random init, seed by seed (a draw of the data
+    # with draws=True): a dot per seed, a bar at the mean
+    found = [g for g in study.get('gaps', []) if len(g['per_seed']) > 1]
+    if found:
+        fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(found) + 1.2))
+        for row, g in enumerate(found):
+            colour = (method_of(g['arm']) or (0, 0, 'grey'))[2]
+            gaps = list(g['per_seed'].values())
+            ax.plot(gaps, [row] * len(gaps), 'o', color=colour, alpha=0.7)
+            ax.plot([g['mean']] * 2, [row - 0.3, row + 0.3], '-',
+                    color=colour, lw=2)
+        ax.axvline(0, color='grey', ls='--')
+        ax.set_yticks(range(len(found)), [
+            f'{arms.get(g["arm"], {}).get("name", g["arm"])}: '
+            f'{g["metric"]}' + (f' (p {g["p"]:.2f})' if g['p'] is not None
+                                else '') for g in found], fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xlabel('gap to random init, per ' + (
+            'draw of the data' if study.get('draws') else 'seed') +
+            ' (points; bar: mean)')
+        ax.grid(alpha=0.3, axis='x')
+        fig.tight_layout()
+        third = osp.join(args.out_dir, 'study_gaps.png')
+        fig.savefig(third, dpi=110)
+        written.append(third)
+    print('wrote ' + ', '.join(written))
 
 
 if __name__ == '__main__':
