@@ -166,13 +166,11 @@ def main():
                     color=colour, lw=2)
         ax.axvline(0, color='grey', ls='--')
         ax.set_yticks(range(len(found)), [
-            f'{arms.get(g["arm"], {}).get("name", g["arm"])}: '
-            f'{g["metric"]}' + (f' (p {g["p"]:.2f})' if g['p'] is not None
+            f'{g["arm"]}: {g["metric"]}' + (f' (p {g["p"]:.2f})' if g['p'] is not None
                                 else '') for g in found], fontsize=7)
         ax.invert_yaxis()
-        ax.set_xlabel('gap to random init, per ' + (
-            'draw of the data' if study.get('draws') else 'seed') +
-            ' (points; bar: mean)')
+        ax.set_xlabel('gap to random init per ' + (
+            'draw' if study.get('draws') else 'seed') + ' (dots), mean (bar)')
         ax.grid(alpha=0.3, axis='x')
         fig.tight_layout()
         third = osp.join(args.out_dir, 'study_gaps.png')
