@@ -103,8 +103,9 @@ def write_photo_crops(out_dir: str, num: int, size: int = 64,
         with open(record) as f:
             if json.load(f).get('params') == params:
                 return num
+    paths = photo_paths()
     photos = []
-    for path in photo_paths():
+    for path in paths:
         with Image.open(path) as img:
             photos.append(img.convert('RGB'))
     folder = osp.join(out_dir, 'images')
@@ -121,6 +122,6 @@ def write_photo_crops(out_dir: str, num: int, size: int = 64,
             (size, size), Image.BICUBIC)
         crop.save(osp.join(folder, f'{i:05d}.jpg'), quality=95)
     with open(record, 'w') as f:
-        json.dump(dict(params=params, photos=[osp.basename(p) for p in
-                                              photo_paths()]), f)
+        json.dump(dict(params=params,
+                       photos=[osp.basename(p) for p in paths]), f)
     return num

@@ -351,6 +351,9 @@ def write_subsets(root: str, fractions=(1.0, ), select_share: float = 0.2,
             lists[subset_name(labels, select)] = pool[:count]
     folder = out or osp.join(root, 'splits')
     os.makedirs(folder, exist_ok=True)
+    if coco is not None:
+        by_name = {osp.splitext(im['file_name'])[0]: im
+                   for im in coco['images']}
     result = {}
     for name, scenes in lists.items():
         path = osp.join(folder, f'{name}.txt')
@@ -359,8 +362,6 @@ def write_subsets(root: str, fractions=(1.0, ), select_share: float = 0.2,
         result[name] = path if out else osp.join('splits', f'{name}.txt')
         if coco is None:
             continue
-        by_name = {osp.splitext(im['file_name'])[0]: im
-                   for im in coco['images']}
         ids = {by_name[s]['id'] for s in scenes}
         with open(osp.join(folder, f'{name}.json'), 'w') as f:
             json.dump(dict(coco, images=[im for im in coco['images']

@@ -143,11 +143,13 @@ def pretrain_images(arm: Dict, seed: int, study: Config, data_root: str,
         None, None)
     drawn = data_seed(study, seed)
     if kind == 'share' and 0 < value <= 1:
-        folder = osp.join(data_root, prefix)
-        names = sorted(n for n in os.listdir(folder)
-                       if not n.startswith('.'))
-        count = max(1, int(round(len(names) * value)))
-        order = np.random.default_rng([drawn, 1]).permutation(len(names))
+        # positions in the list the pre-training dataset itself builds
+        # (recursive, its image extensions)
+        from splitmask_mm.datasets import UnlabeledImageFolder
+        total = len(UnlabeledImageFolder(data_root=data_root,
+                                         data_prefix=prefix))
+        count = max(1, int(round(total * value)))
+        order = np.random.default_rng([drawn, 1]).permutation(total)
         return dict(data_root=data_root, data_prefix=prefix,
                     indices=sorted(int(i) for i in order[:count]))
     if kind == 'digit_scenes' and int(value) >= 1:
@@ -313,11 +315,11 @@ def data_seed(study: Config, seed: int) -> int:
     return study.data.get('seed', 0) + (seed if study.get('draws') else 0)
 
 
-def data_folder(study: Config, seed: int) -> str:
-    """``data`` for the study's own draw, ``data_draw{N}`` for another."""
+def data_folder(study: Config, seed: int, name: str = 'data') -> str:
+    """``NAME`` for the study's own draw, ``NAME_draw{N}`` for another."""
     drawn = data_seed(study, seed)
-    return 'data' if drawn == study.data.get('seed', 0) else \
-        f'data_draw{drawn}'
+    return name if drawn == study.data.get('seed', 0) else \
+        f'{name}_draw{drawn}'
 
 
 class Study:
@@ -347,13 +349,13 @@ class Study:
         for segmentation, COCO's for detection): nothing is written there;
         its subsets (``draws=True``: a draw per seed) go to WORK/splits."""
         own = self.study.data.get('root')
+        drawn = data_seed(self.study, seed)
         if own:
             root = osp.abspath(own)
             if not osp.isdir(root):
                 raise SystemExit(f'data.root {own!r}: no such folder')
         else:
-            params = dict(self.study.data,
-                          seed=data_seed(self.study, seed))
+            params = dict(self.study.data, seed=drawn)
             root = osp.join(self.work, data_folder(self.study, seed))
         splits = self.splits(seed)
         if splits in self.written:
@@ -363,14 +365,13 @@ class Study:
         elif same_params(read_record(root), **params):
             log(f'data: done ({root}), skipped')
         else:
-            log(f'data: writing digit scenes (data seed {params["seed"]})')
+            log(f'data: writing digit scenes (data seed {drawn})')
             write_digit_scenes(root, log=log, **params)
         try:
             write_subsets(root, sorted({
                 t.get('labels', 1.0) for t in self.study.downstream.values()}
                 | {1.0}), select_share=self.study.get('select_share', 0.2),
-                seed=data_seed(self.study, seed),
-                out=splits if own else None)
+                seed=drawn, out=splits if own else None)
         except (FileNotFoundError, ValueError) as e:
             raise SystemExit(f'data: {e}')
         self.written.add(splits)
@@ -379,10 +380,8 @@ class Study:
     def splits(self, seed: int) -> str:
         """The folder of a seed's subset lists (held out, label shares)."""
         if self.study.data.get('root'):
-            return osp.join(self.work, 'splits' + (
-                f'_draw{data_seed(self.study, seed)}'
-                if data_seed(self.study, seed) != self.study.data.get(
-                    'seed', 0) else ''))
+            return osp.join(self.work, data_folder(self.study, seed,
+                                                   'splits'))
         return osp.join(self.work, data_folder(self.study, seed), 'splits')
 
     def pretrain(self, arm: Dict, seed: int) -> Optional[str]:
