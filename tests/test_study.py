@@ -201,6 +201,38 @@ def test_plot_study_draws_both_pictures(tmp_path):
     assert proc.returncode != 0 and 'no task' in proc.stdout
 
 
+def test_plot_study_draws_the_papers_tables(tmp_path):
+    """A study with tables= (the Table-1 mirror) gets study_tables.png,
+    and not the pictures that assume one arm per method and length."""
+    seg = 'configs/study/upernet_vit-tiny-p8_digits.py'
+    runs = {'0': dict(metrics={'seg_p10/mIoU': 60.0, 'probe/mIoU': 70.0})}
+    cells = {f'{m}-250-{c}': dict(table='250 pre-training iterations',
+                                  row=name, column=c)
+             for m, name in (('splitmask', 'SplitMask'), ('mae', 'MAE'))
+             for c in ('p10', 'target')}
+    results = dict(
+        downstream=dict(seg_p10=dict(config=seg, metrics=['mIoU'],
+                                     labels=0.1),
+                        probe=dict(config=seg, metrics=['mIoU'],
+                                   frozen=True)),
+        arms={k: dict(name=k, pretrain_iters=250) for k in cells},
+        results={k: runs for k in list(cells) + ['random']},
+        tables=dict(columns=['p10', 'target'], reference='random',
+                    metrics=['seg_p10/mIoU', 'probe/mIoU']),
+        cells=cells)
+    path = tmp_path / 'results.json'
+    path.write_text(json.dumps(results))
+    proc = subprocess.run([sys.executable, osp.join(
+        ROOT, 'tools', 'plot_study.py'), str(path), '--out-dir',
+        str(tmp_path)], env=python_env(), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    png = tmp_path / 'study_tables.png'
+    assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    assert png.stat().st_size > 10000
+    assert not (tmp_path / 'study_vs_pretraining.png').exists()
+
+
 def test_collect_keeps_an_arm_that_misses_a_task_added_later(tmp_path):
     """A task added to the study after an arm ran (the digit study's
     seg_p5) must not drop the arm's other figures from the results."""
@@ -445,25 +477,72 @@ def test_an_arm_names_the_images_it_pre_trains_on(tmp_path):
             dataset(bad)
 
 
-def test_table1_config_names_every_cell_once_and_a_tuned_recipe():
+def test_table1_config_names_every_cell_once_with_one_protocol():
     """configs/study/table1_digit_scenes.py: 3 methods x 4 image sets x 2
-    lengths, each cell one arm (the main study's own where they coincide)
-    whose recipe comes from an arm that chooses it."""
+    lengths, each cell one arm of its own (no key shared with the main
+    study's arms, whose recipes differ), every cell fine-tuned with the
+    same fixed recipe, random init with the recipe it chose."""
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'study',
                                    'table1_digit_scenes.py'))
+    main = Config.fromfile(osp.join(ROOT, 'configs', 'study',
+                                    'digit_scenes.py'))
     arms = {a['key']: a for a in cfg.arms}
     assert len(arms) == len(cfg.arms) == 25  # 24 cells + random init
-    cells = {(osp.basename(a['config']).split('_')[0],
-              a.get('pretrain_iters', cfg.pretrain_iters),
-              str(a.get('pretrain_images')))
-             for a in cfg.arms if a.get('config')}
-    assert len(cells) == 24
-    for arm in cfg.arms:
-        assert 'config' not in arm or osp.isfile(osp.join(ROOT,
-                                                          arm['config']))
-        source = arms[arm['recipe_from']] if arm.get('recipe_from') else arm
-        assert source.get('tune'), arm['key']
+    cells = [a for a in cfg.arms if a.get('cell')]
+    assert len({(a['cell']['table'], a['cell']['row'], a['cell']['column'])
+                for a in cells}) == 24
+    assert {a['cell']['column'] for a in cells} == set(cfg.tables.columns)
+    assert {str(a.get('pretrain_images')) for a in cells} == {
+        'None', "{'share': 0.1}", "{'digit_scenes': 10000}",
+        "{'photo_crops': 10000}"}
+    assert {a['pretrain_iters'] for a in cells} == {250, 4000}
+    assert not set(arms) & {a['key'] for a in main.arms} - {'random'}
+    assert arms['random'] == [a for a in main.arms
+                              if a['key'] == 'random'][0]
+    for arm in cells:
+        assert osp.isfile(osp.join(ROOT, arm['config']))
+        assert arm['recipes'] == cells[0]['recipes'] == dict(
+            seg_p10=dict(lr=1e-2, layer_decay=0.65, iters=1000))
+
+
+def test_cell_tables_lay_out_arms_as_the_papers_table():
+    """results.md's tables: rows methods, columns pre-training images, a
+    cell's mean over its seeds (range and count), '-' for a cell the
+    config lacks, n/a for one not run yet, the reference on the seeds the
+    table's cells ran; AP in percent."""
+    study = load_tool('study')
+    from mmengine.config import Config
+    cfg = Config(dict(
+        downstream=dict(seg_p10=dict(metrics=['mIoU'], labels=0.1),
+                        det=dict(metrics=['bbox_mAP'])),
+        tables=dict(columns=['p10', 'target'],
+                    metrics=['seg_p10/mIoU', 'det/bbox_mAP'],
+                    reference='random')))
+
+    def cell(row, column):
+        return dict(key=f'{row}-{column}',
+                    cell=dict(table='250 iterations', row=row,
+                              column=column))
+    arms = [dict(key='random'), cell('A', 'p10'), cell('A', 'target'),
+            cell('B', 'target')]
+    results = {
+        'random': {s: dict(metrics={'seg_p10/mIoU': v, 'det/bbox_mAP': d})
+                   for s, v, d in (('0', 60.0, 0.5), ('1', 70.0, 0.6))},
+        'A-p10': {s: dict(metrics={'seg_p10/mIoU': v, 'det/bbox_mAP': 0.4})
+                  for s, v in (('0', 61.0), ('1', 63.0))},
+        'A-target': {'0': dict(metrics={'seg_p10/mIoU': 62.5})}}
+    text = study.cell_tables(cfg, arms, results)
+    seg, det = text.split('\n\n250 iterations, det')
+    assert seg.startswith('250 iterations, seg_p10, 10% labels: mIoU:')
+    assert '| method | p10 | target |' in seg
+    assert '| A | 62.00 (61.00-63.00), n=2 | 62.50 |' in seg
+    assert '| B | - | n/a |' in seg
+    assert 'random (seeds 0, 1): 65.00 (60.00-70.00), n=2' in seg
+    assert '| A | 40.00 (40.00-40.00), n=2 | n/a |' in det
+    # no tables in the config: nothing
+    assert study.cell_tables(Config(dict(downstream=cfg.downstream)), arms,
+                             results) == ''
 
 
 def test_study_runs_on_a_data_set_of_ones_own_given_by_path(tmp_path):

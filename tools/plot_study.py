@@ -62,6 +62,61 @@ def measured_ticks(ax, xs, label) -> None:
     ax.set_xticks(ticks, [label(x) for x in ticks])
 
 
+def plot_tables(plt, study: dict, tasks: dict, metric: str,
+                out_dir: str) -> str:
+    """study_tables.png: the paper-form tables as grouped bars."""
+    results, cells = study['results'], study['cells']
+    columns = study['tables']['columns']
+    names = list(dict.fromkeys(c['table'] for c in cells.values()))
+    fig, axes = plt.subplots(len(names), len(tasks), squeeze=False,
+                             figsize=(4.6 * len(tasks), 3.4 * len(names)))
+    reference = study['tables'].get('reference')
+    for row, name in enumerate(names):
+        mine = {k: c for k, c in cells.items() if c['table'] == name}
+        methods = list(dict.fromkeys(c['row'] for c in mine.values()))
+        seeds = {s for k in mine for s in results.get(k, {})}
+        width = 0.8 / len(methods)
+        for ax, (task, spec) in zip(axes[row], tasks.items()):
+            column = f'{task}/{metric}'
+            ref = {s: r for s, r in results.get(reference, {}).items()
+                   if s in seeds}
+            vs = values(ref, column)
+            if vs:
+                ax.axhspan(min(vs) - 0.1, max(vs) + 0.1, color='grey',
+                           alpha=0.3, label=f'{reference} ({len(vs)})')
+            for i, method in enumerate(methods):
+                colour = next((c for _, n, c in METHODS if n == method),
+                              'grey')
+                label = method  # on the method's first bar only
+                for j, col in enumerate(columns):
+                    key = next((k for k, c in mine.items()
+                                if c['row'] == method and
+                                c['column'] == col), None)
+                    vs = values(results.get(key, {}), column) if key \
+                        else []
+                    if not vs:
+                        continue
+                    x = j + (i - (len(methods) - 1) / 2) * width
+                    ax.bar(x, sum(vs) / len(vs), width, color=colour,
+                           alpha=0.75, label=label)
+                    label = None
+                    ax.plot([x] * len(vs), vs, 'k.', ms=3)
+            ax.set_xticks(range(len(columns)), columns)
+            ax.set_xlabel('pre-training images')
+            ax.set_ylabel(f'{metric} (%)')
+            ax.set_title(f'{name}\n{task_title(task, spec)}', fontsize=9)
+            ax.grid(alpha=0.3, axis='y')
+            shown = [v for k in mine for v in values(
+                results.get(k, {}), column)] + values(ref, column)
+            if shown:  # bars from just below the lowest value, not 0
+                ax.set_ylim(min(shown) - 5, max(shown) + 3)
+        axes[row][0].legend(fontsize=7)
+    fig.tight_layout()
+    path = osp.join(out_dir, 'study_tables.png')
+    fig.savefig(path, dpi=110)
+    return path
+
+
 def main():
     args = parse_args()
     import matplotlib
@@ -75,6 +130,10 @@ def main():
     if not tasks:
         raise SystemExit(f'no task of {args.results} reports {args.metric}')
     os.makedirs(args.out_dir, exist_ok=True)
+    if study.get('cells'):
+        print('wrote ' + plot_tables(plt, study, tasks, args.metric,
+                                     args.out_dir))
+        return
 
     # 1. the metric against pre-training length, a panel per task
     fig, axes = plt.subplots(1, len(tasks), figsize=(4.2 * len(tasks), 3.6),
@@ -166,8 +225,9 @@ def main():
                     color=colour, lw=2)
         ax.axvline(0, color='grey', ls='--')
         ax.set_yticks(range(len(found)), [
-            f'{g["arm"]}: {g["metric"]}' + (f' (p {g["p"]:.2f})' if g['p'] is not None
-                                else '') for g in found], fontsize=7)
+            f'{g["arm"]}: {g["metric"]}' + (
+                f' (p {g["p"]:.2f})' if g['p'] is not None else '')
+            for g in found], fontsize=7)
         ax.invert_yaxis()
         ax.set_xlabel('gap to random init per ' + (
             'draw' if study.get('draws') else 'seed') + ' (dots), mean (bar)')

@@ -663,6 +663,56 @@ def gap_table(found: List[Dict], draws: bool) -> str:
     return '\n'.join(rows)
 
 
+def cell_tables(study: Config, arms: List[Dict], results: Dict) -> str:
+    """The config's ``tables``: arms that name a ``cell`` (table, row,
+    column) laid out as the paper's tables are, rows methods and columns
+    pre-training images, one table per (table, metric); a cell is the
+    mean over the seeds run (their range and count when more than one).
+    ``reference`` names an arm quoted under each table (random init), on
+    the seeds the table's cells ran."""
+    spec = study.get('tables')
+    if not spec:
+        return ''
+    columns = list(spec['columns'])
+    out = []
+    names = list(dict.fromkeys(a['cell']['table'] for a in arms
+                               if a.get('cell')))
+    ref = results.get(spec.get('reference'), {})
+    for name in names:
+        cells = [a for a in arms if a.get('cell', {}).get('table') == name]
+        rows = list(dict.fromkeys(a['cell']['row'] for a in cells))
+        for metric in spec['metrics']:
+            task, key = metric.split('/', 1)
+            scale = 100 if 'mAP' in key else 1
+
+            def value(runs):
+                values = [r['metrics'].get(metric) for r in runs.values()]
+                values = [v * scale for v in values if v is not None]
+                if not values:
+                    return 'n/a'
+                text = summary(values)
+                return text + (f', n={len(values)}' if len(values) > 1
+                               else '')
+            lines = [f'{name}, {column_name(study, task, key)}:', '',
+                     '| method | ' + ' | '.join(columns) + ' |',
+                     '|---|' + '---|' * len(columns)]
+            for row in rows:
+                by_column = {a['cell']['column']: a for a in cells
+                             if a['cell']['row'] == row}
+                lines.append(f'| {row} | ' + ' | '.join(
+                    value(results.get(by_column[c]['key'], {}))
+                    if c in by_column else '-' for c in columns) + ' |')
+            # the reference on the seeds (draws) the table's cells ran
+            seeds = {s for a in cells for s in results.get(a['key'], {})}
+            mine = {s: r for s, r in ref.items() if s in seeds}
+            if mine:
+                lines += ['', f'{spec["reference"]} (seeds '
+                          f'{", ".join(sorted(mine, key=int))}): '
+                          f'{value(mine)}']
+            out.append('\n'.join(lines))
+    return '\n\n'.join(out)
+
+
 def tuning_table(tunings: List[Dict]) -> str:
     """Every recipe tried on the held-out scenes, the chosen one in bold."""
     rows = ['| arm | task | lr | layer decay | iterations | held-out score |',
@@ -798,6 +848,9 @@ def write_results(args, study: Config, all_arms: List[Dict], work: str,
             if osp.isfile(path):
                 tunings.append(json.load(open(path)))
     text = table(study, all_arms, results)
+    tables = cell_tables(study, all_arms, results)
+    if tables:
+        text += '\n\n' + tables
     compared = gaps(study, all_arms, results)
     if compared:
         text += ('\n\nAgainst random init, paired by seed' + (
@@ -824,6 +877,10 @@ def write_results(args, study: Config, all_arms: List[Dict], work: str,
                                'pretrain_iters', study.pretrain_iters)
                            if a.get('config') else 0)
                            for a in all_arms if a['key'] in results},
+                       # the paper-form tables (tables=): each arm's cell
+                       tables=dict(study.get('tables') or {}),
+                       cells={a['key']: dict(a['cell']) for a in all_arms
+                              if a.get('cell') and a['key'] in results},
                        results=results, gaps=compared, tuning=tunings,
                        finished=final, wall_minutes=round(minutes, 1)),
                   f, indent=2)
