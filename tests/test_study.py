@@ -525,7 +525,9 @@ def test_cell_tables_lay_out_arms_as_the_papers_table():
                     cell=dict(table='250 iterations', row=row,
                               column=column))
     arms = [dict(key='random'), cell('A', 'p10'), cell('A', 'target'),
-            cell('B', 'target')]
+            cell('B', 'target'), dict(cell('A', 'p10'), key='A-4k',
+                                      cell=dict(table='4k', row='A',
+                                                column='p10'))]
     results = {
         'random': {s: dict(metrics={'seg_p10/mIoU': v, 'det/bbox_mAP': d})
                    for s, v, d in (('0', 60.0, 0.5), ('1', 70.0, 0.6))},
@@ -540,6 +542,7 @@ def test_cell_tables_lay_out_arms_as_the_papers_table():
     assert '| B | - | n/a |' in seg
     assert 'random (seeds 0, 1): 65.00 (60.00-70.00), n=2' in seg
     assert '| A | 40.00 (40.00-40.00), n=2 | n/a |' in det
+    assert '4k' not in text  # no cell of that table has run
     # no tables in the config: nothing
     assert study.cell_tables(Config(dict(downstream=cfg.downstream)), arms,
                              results) == ''

@@ -667,8 +667,8 @@ def cell_tables(study: Config, arms: List[Dict], results: Dict) -> str:
     """The config's ``tables``: arms that name a ``cell`` (table, row,
     column) laid out as the paper's tables are, rows methods and columns
     pre-training images, one table per (table, metric); a cell is the
-    mean over the seeds run (their range and count when more than one).
-    ``reference`` names an arm quoted under each table (random init), on
+    mean over the seeds run (their range and count when more than one); a
+    table none of whose cells has run is left out. ``reference`` names an arm quoted under each table (random init), on
     the seeds the table's cells ran."""
     spec = study.get('tables')
     if not spec:
@@ -680,6 +680,8 @@ def cell_tables(study: Config, arms: List[Dict], results: Dict) -> str:
     ref = results.get(spec.get('reference'), {})
     for name in names:
         cells = [a for a in arms if a.get('cell', {}).get('table') == name]
+        if not any(results.get(a['key']) for a in cells):
+            continue  # a table none of whose cells has run yet
         rows = list(dict.fromkeys(a['cell']['row'] for a in cells))
         for metric in spec['metrics']:
             task, key = metric.split('/', 1)
