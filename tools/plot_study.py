@@ -67,6 +67,9 @@ def plot_tables(plt, study: dict, tasks: dict, metric: str,
     """study_tables.png: the paper-form tables as grouped bars."""
     results, cells = study['results'], study['cells']
     columns = study['tables']['columns']
+    tasks = {t: s for t, s in tasks.items()  # those the cells ran
+             if any(values(results.get(k, {}), f'{t}/{metric}')
+                    for k in cells)}
     names = list(dict.fromkeys(c['table'] for c in cells.values()))
     fig, axes = plt.subplots(len(names), len(tasks), squeeze=False,
                              figsize=(4.6 * len(tasks), 3.4 * len(names)))

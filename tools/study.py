@@ -706,7 +706,8 @@ def cell_tables(study: Config, arms: List[Dict], results: Dict) -> str:
                     if c in by_column else '-' for c in columns) + ' |')
             # the reference on the seeds (draws) the table's cells ran
             seeds = {s for a in cells for s in results.get(a['key'], {})}
-            mine = {s: r for s, r in ref.items() if s in seeds}
+            mine = {s: r for s, r in ref.items() if s in seeds and
+                    r['metrics'].get(metric) is not None}
             if mine:
                 lines += ['', f'{spec["reference"]} (seeds '
                           f'{", ".join(sorted(mine, key=int))}): '
