@@ -668,8 +668,9 @@ def cell_tables(study: Config, arms: List[Dict], results: Dict) -> str:
     column) laid out as the paper's tables are, rows methods and columns
     pre-training images, one table per (table, metric); a cell is the
     mean over the seeds run (their range and count when more than one); a
-    table none of whose cells has run is left out. ``reference`` names an arm quoted under each table (random init), on
-    the seeds the table's cells ran."""
+    table none of whose cells has run is left out. ``reference`` names an
+    arm quoted under each table (random init), on the seeds the table's
+    cells ran that have the metric."""
     spec = study.get('tables')
     if not spec:
         return ''
