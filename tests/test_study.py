@@ -159,18 +159,28 @@ def test_scaled_schedule_keeps_the_shape_for_shorter_and_longer_runs():
         assert step['milestones'] == [round(600 * iters / 800)]
 
 
-def test_plot_study_draws_both_pictures(tmp_path):
+def plotted_tasks():
+    """The downstream tasks of the results.json the plot tests write."""
     seg = 'configs/study/upernet_vit-tiny-p8_digits.py'
+    return dict(seg=dict(config=seg, metrics=['mIoU']),
+                seg_p10=dict(config=seg, metrics=['mIoU'], labels=0.1),
+                probe=dict(config=seg, metrics=['mIoU'], frozen=True))
+
+
+def run_plot_study(*args):
+    return subprocess.run([sys.executable, osp.join(
+        ROOT, 'tools', 'plot_study.py'), *map(str, args)], env=python_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        timeout=300)
+
+
+def test_plot_study_draws_both_pictures(tmp_path):
     runs = {'0': dict(metrics={'seg/mIoU': 50.0, 'seg_p10/mIoU': 30.0,
                                'probe/mIoU': 20.0}),
             '1': dict(metrics={'seg/mIoU': 52.0, 'seg_p10/mIoU': 31.0,
                                'probe/mIoU': 21.0})}
     results = dict(
-        downstream=dict(seg=dict(config=seg, metrics=['mIoU']),
-                        seg_p10=dict(config=seg, metrics=['mIoU'],
-                                     labels=0.1),
-                        probe=dict(config=seg, metrics=['mIoU'],
-                                   frozen=True)),
+        downstream=plotted_tasks(),
         arms={'random': dict(name='random init', pretrain_iters=0),
               'splitmask': dict(name='SplitMask 250', pretrain_iters=250),
               'splitmask-4k': dict(name='SplitMask 4k', pretrain_iters=4000),
@@ -183,39 +193,27 @@ def test_plot_study_draws_both_pictures(tmp_path):
                                min=-0.5, max=1.0, p=0.8)])
     path = tmp_path / 'results.json'
     path.write_text(json.dumps(results))
-    tool = osp.join(ROOT, 'tools', 'plot_study.py')
-    proc = subprocess.run([sys.executable, tool, str(path), '--out-dir',
-                           str(tmp_path / 'out')], env=python_env(),
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, timeout=300)
+    proc = run_plot_study(path, '--out-dir', tmp_path / 'out')
     assert proc.returncode == 0, proc.stdout[-3000:]
     for name in ('study_vs_pretraining.png', 'study_vs_labels.png',
                  'study_gaps.png'):
         png = tmp_path / 'out' / name
         assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
         assert png.stat().st_size > 10000
-    proc = subprocess.run([sys.executable, tool, str(path), '--metric',
-                           'bbox_mAP'], env=python_env(),
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, timeout=300)
+    proc = run_plot_study(path, '--metric', 'bbox_mAP')
     assert proc.returncode != 0 and 'no task' in proc.stdout
 
 
 def test_plot_study_draws_the_papers_tables(tmp_path):
     """A study with tables= (the Table-1 mirror) gets study_tables.png,
     and not the pictures that assume one arm per method and length."""
-    seg = 'configs/study/upernet_vit-tiny-p8_digits.py'
     runs = {'0': dict(metrics={'seg_p10/mIoU': 60.0, 'probe/mIoU': 70.0})}
     cells = {f'{m}-250-{c}': dict(table='250 pre-training iterations',
                                   row=name, column=c)
              for m, name in (('splitmask', 'SplitMask'), ('mae', 'MAE'))
              for c in ('p10', 'target')}
     results = dict(
-        downstream=dict(seg=dict(config=seg, metrics=['mIoU']),
-                        seg_p10=dict(config=seg, metrics=['mIoU'],
-                                     labels=0.1),
-                        probe=dict(config=seg, metrics=['mIoU'],
-                                   frozen=True)),
+        downstream=plotted_tasks(),
         arms={k: dict(name=k, pretrain_iters=250) for k in cells},
         results={k: runs for k in list(cells) + ['random']},
         tables=dict(columns=['p10', 'target'], reference='random',
@@ -223,10 +221,7 @@ def test_plot_study_draws_the_papers_tables(tmp_path):
         cells=cells)
     path = tmp_path / 'results.json'
     path.write_text(json.dumps(results))
-    proc = subprocess.run([sys.executable, osp.join(
-        ROOT, 'tools', 'plot_study.py'), str(path), '--out-dir',
-        str(tmp_path)], env=python_env(), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, timeout=300)
+    proc = run_plot_study(path, '--out-dir', tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert 'Warning' not in proc.stdout  # no empty panel for 'seg'
     png = tmp_path / 'study_tables.png'

@@ -77,12 +77,14 @@ def plot_tables(plt, study: dict, tasks: dict, metric: str,
     for row, name in enumerate(names):
         mine = {k: c for k, c in cells.items() if c['table'] == name}
         methods = list(dict.fromkeys(c['row'] for c in mine.values()))
+        key_of = {(c['row'], c['column']): k for k, c in mine.items()}
+        # the reference on the seeds (draws) the table's cells ran
         seeds = {s for k in mine for s in results.get(k, {})}
+        ref = {s: r for s, r in results.get(reference, {}).items()
+               if s in seeds}
         width = 0.8 / len(methods)
         for ax, (task, spec) in zip(axes[row], tasks.items()):
             column = f'{task}/{metric}'
-            ref = {s: r for s, r in results.get(reference, {}).items()
-                   if s in seeds}
             vs = values(ref, column)
             if vs:
                 ax.axhspan(min(vs) - 0.1, max(vs) + 0.1, color='grey',
@@ -92,11 +94,8 @@ def plot_tables(plt, study: dict, tasks: dict, metric: str,
                               'grey')
                 label = method  # on the method's first bar only
                 for j, col in enumerate(columns):
-                    key = next((k for k, c in mine.items()
-                                if c['row'] == method and
-                                c['column'] == col), None)
-                    vs = values(results.get(key, {}), column) if key \
-                        else []
+                    vs = values(results.get(key_of.get((method, col)),
+                                            {}), column)
                     if not vs:
                         continue
                     x = j + (i - (len(methods) - 1) / 2) * width

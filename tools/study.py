@@ -552,6 +552,12 @@ def summary(values: List[float]) -> str:
     return f'{mean:.2f} ({min(values):.2f}-{max(values):.2f})'
 
 
+def percent_scale(metric: str) -> int:
+    """mmdet's COCO AP is a fraction, mmseg's mIoU a percentage: the
+    factor that puts a metric in percent in the tables."""
+    return 100 if 'mAP' in metric else 1
+
+
 def column_name(study: Config, task: str, metric: str) -> str:
     """A table column: the task (its label share, frozen or not) and the
     metric, in percent."""
@@ -597,9 +603,7 @@ def table(study: Config, arms: List[Dict], results: Dict) -> str:
             continue
         cells = [arm['name'], str(len(runs))]
         for task, name in columns:
-            # mmdet's COCO AP is a fraction, mmseg's mIoU a percentage:
-            # both in percent in the table
-            scale = 100 if 'mAP' in name else 1
+            scale = percent_scale(name)
             values = [r['metrics'].get(f'{task}/{name}') for r in
                       runs.values()]
             cell = summary([v * scale if v is not None else None
@@ -630,7 +634,7 @@ def gaps(study: Config, arms: List[Dict], results: Dict,
             continue
         for task, spec in study.downstream.items():
             key = f'{task}/{spec["metrics"][0]}'
-            scale = 100 if 'mAP' in key else 1
+            scale = percent_scale(key)
             pairs = {seed: (runs[seed]['metrics'].get(key),
                             base[seed]['metrics'].get(key))
                      for seed in sorted(set(runs) & set(base), key=int)}
@@ -686,7 +690,7 @@ def cell_tables(study: Config, arms: List[Dict], results: Dict) -> str:
         rows = list(dict.fromkeys(a['cell']['row'] for a in cells))
         for metric in spec['metrics']:
             task, key = metric.split('/', 1)
-            scale = 100 if 'mAP' in key else 1
+            scale = percent_scale(key)
 
             def value(runs):
                 values = [r['metrics'].get(metric) for r in runs.values()]
