@@ -75,6 +75,32 @@ def test_simple_fpn_gives_strides_4_to_64_for_either_patch_size(
                           num_outs=5, patch_size=8))
 
 
+@pytest.mark.parametrize('neck', ['SimpleFPN', 'ViTFeatureRescale'])
+def test_input_norm_removes_each_maps_per_image_channel_offset(
+        registered, neck):
+    """With ``input_norm_cfg=IN`` a pyramid's levels do not change when
+    each image's ViT map is shifted and scaled per channel: the term that
+    left the study's RoI heads reading digits at chance
+    (docs/results/detection/README.md). Without it they do."""
+    import splitmask_mm.det  # noqa: F401
+    from mmdet.registry import MODELS
+    c = 16
+    cfg = dict(SimpleFPN=dict(type='mmdet.SimpleFPN', backbone_channel=c,
+                              in_channels=[c // 2, c, c, c], out_channels=8,
+                              num_outs=5, patch_size=8),
+               ViTFeatureRescale=dict(type='mmdet.ViTFeatureRescale',
+                                      in_channels=c, patch_size=8))[neck]
+    torch.manual_seed(0)
+    maps = [torch.randn(2, c, 8, 8) for _ in range(4)]
+    scale = torch.rand(2, c, 1, 1) + 0.5
+    shifted = [m * scale + torch.randn(2, c, 1, 1) * 3 for m in maps]
+    for norm, same in ((dict(type='IN', affine=True), True), (None, False)):
+        model = MODELS.build(dict(cfg, input_norm_cfg=norm)).eval()
+        with torch.no_grad():
+            outs, outs_shifted = model(maps), model(shifted)
+        assert all(torch.allclose(a, b, atol=1e-3) == same
+                   for a, b in zip(outs, outs_shifted)), norm
+
 
 # --- detectors that learn their task -----------------------------------
 # Each trains a study config from random init in a subprocess (as the study

@@ -150,6 +150,10 @@ class SimpleFPN(BaseModule):
         norm_cfg (dict, optional): Norm of the convolutions (LN2d in ViTDet).
         patch_size (int): The ViT's patch size (the maps' stride), 16 or 8.
             Defaults to 16.
+        input_norm_cfg (dict, optional): A norm applied to the ViT map(s)
+            first, e.g. ``dict(type='IN', affine=True)``: per image and
+            channel over the map, as ``ViTFeatureRescale``'s option.
+            Defaults to None (ViTDet's: none).
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -160,10 +164,16 @@ class SimpleFPN(BaseModule):
                  num_outs: int,
                  norm_cfg: Optional[dict] = None,
                  patch_size: int = 16,
+                 input_norm_cfg: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         c = backbone_channel
         self.num_outs = num_outs
+        # one per level: given a single map, each level normalises it with
+        # its own affine parameters
+        self.input_norms = nn.ModuleList(
+            [build_norm_layer(input_norm_cfg, c)[1] for _ in range(4)]
+        ) if input_norm_cfg else None
         if patch_size == 16:
             norm = build_norm_layer(norm_cfg or dict(type='LN2d'), c // 2)[1]
             self.fpn1 = nn.Sequential(
@@ -206,6 +216,8 @@ class SimpleFPN(BaseModule):
             maps = list(inputs)
         else:
             raise ValueError(f'SimpleFPN takes 1 or 4 maps, got {len(inputs)}')
+        if self.input_norms is not None:
+            maps = [norm(m) for norm, m in zip(self.input_norms, maps)]
         scaled = [f(m) for f, m in zip(
             (self.fpn1, self.fpn2, self.fpn3, self.fpn4), maps)]
         outs = [
