@@ -387,6 +387,47 @@ def test_draws_give_every_seed_its_own_scenes_and_labelled_subset(tmp_path):
     assert study.data_folder(cfg, 1) == 'data'
 
 
+def test_detection_recipes_are_chosen_on_held_out_training_scenes(tmp_path):
+    """A detection task's tuning run trains on the labelled share of the
+    scenes not held out and is scored on the held-out training scenes,
+    through their own annotation file: mmdet's CocoMetric scores every
+    image of its ann_file, so a file with other images would score
+    predictions never made (box AP 2.1 for a detector that fits its
+    scenes)."""
+    study = load_tool('study')
+    from mmengine.config import Config
+    cfg = Config(dict(
+        data=dict(num_train=20, num_val=4, size=64, seed=0),
+        select_share=0.2,
+        downstream=dict(det_p10=dict(
+            config='configs/study/maskrcnn_vit-tiny-p8_digits.py',
+            metrics=['bbox_mAP'], iters=2, labels=0.1))))
+    root = study.Study(cfg, [], str(tmp_path)).data(0)
+    path = study.finetune_config(
+        str(tmp_path / 'det.py'), 'det_p10', cfg, root, None, 0,
+        dict(lr=1e-4, layer_decay=None, iters=2), select=True)
+    derived = Config.fromfile(path)
+    splits = osp.join(root, 'splits')
+    held = osp.join(splits, 'select_val.json')
+    assert derived.train_dataloader.dataset.ann_file == osp.join(
+        splits, 'select_train_p10.json')
+    for loader in (derived.val_dataloader, derived.test_dataloader):
+        assert loader.dataset.ann_file == held
+        assert loader.dataset.data_prefix.img == 'train2017/'
+    assert derived.val_evaluator.ann_file == \
+        derived.test_evaluator.ann_file == held
+
+    def images(name):
+        with open(osp.join(splits, name)) as f:
+            return {i['file_name'] for i in json.load(f)['images']}
+
+    scored, trained = images('select_val.json'), images(
+        'select_train_p10.json')
+    assert len(scored) == 4 and len(trained) == 2 and not scored & trained
+    assert all(osp.isfile(osp.join(root, 'train2017', f))
+               for f in scored | trained)
+
+
 def test_fixed_recipes_and_a_task_grid(tmp_path):
     """An arm's ``recipes`` are used as they are (no tuning); a task's own
     ``grid`` replaces the study's for the settings it names."""
