@@ -37,6 +37,9 @@ model = dict(
             prefix='backbone.',
             allow_unexpected=['ln1.*']),
         **_base_.vit_b),
+    # XCiT's neck as published. At CPU scale (a 4-block ViT, 500
+    # iterations) it learns only with input_norm_cfg=dict(type='IN',
+    # affine=True) here (docs/downstream.md); unmeasured at this scale
     neck=[
         dict(type='ViTFeatureRescale', in_channels=embed_dims,
              norm_cfg=dict(type='SyncBN', requires_grad=True)),
