@@ -27,6 +27,8 @@ from mmdet.registry import MODELS
 from mmpretrain.models import VisionTransformer
 from mmpretrain.models.utils import resize_pos_embed
 
+from .xcit_fpn import build_input_norms
+
 
 @MODELS.register_module(name='LN2d')
 class LayerNorm2d(nn.Module):
@@ -171,9 +173,7 @@ class SimpleFPN(BaseModule):
         self.num_outs = num_outs
         # one per level: given a single map, each level normalises it with
         # its own affine parameters
-        self.input_norms = nn.ModuleList(
-            [build_norm_layer(input_norm_cfg, c)[1] for _ in range(4)]
-        ) if input_norm_cfg else None
+        self.input_norms = build_input_norms(input_norm_cfg, c)
         if patch_size == 16:
             norm = build_norm_layer(norm_cfg or dict(type='LN2d'), c // 2)[1]
             self.fpn1 = nn.Sequential(

@@ -73,6 +73,17 @@ class SinCosViT(VisionTransformer):
         return tuple(outs)
 
 
+def build_input_norms(input_norm_cfg: Optional[dict],
+                      channels: int) -> Optional[nn.ModuleList]:
+    """A pyramid neck's ``input_norm_cfg``: one norm per level (4), each
+    applied to the ViT map that level is rescaled from, or None. Shared by
+    :class:`ViTFeatureRescale` and ``SimpleFPN``."""
+    if not input_norm_cfg:
+        return None
+    return nn.ModuleList(
+        [build_norm_layer(input_norm_cfg, channels)[1] for _ in range(4)])
+
+
 @MODELS.register_module()
 class ViTFeatureRescale(BaseModule):
     """Four ViT maps to strides 4, 8, 16 and 32, as XCiT does.
@@ -102,9 +113,7 @@ class ViTFeatureRescale(BaseModule):
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         c = in_channels
-        self.input_norms = nn.ModuleList(
-            [build_norm_layer(input_norm_cfg, c)[1] for _ in range(4)]
-        ) if input_norm_cfg else None
+        self.input_norms = build_input_norms(input_norm_cfg, c)
         if patch_size == 16:
             self.fpn1 = nn.Sequential(
                 nn.ConvTranspose2d(c, c, kernel_size=2, stride=2),
