@@ -542,6 +542,61 @@ def test_table1_config_names_every_cell_once_with_one_protocol():
         assert osp.isfile(osp.join(ROOT, arm['config']))
         assert arm['recipes'] == cells[0]['recipes'] == dict(
             seg_p10=dict(lr=1e-2, layer_decay=0.65, iters=1000))
+    # a target cell that shares a main arm's pre-training is that arm's
+    # method, length and images
+    shared = {a['key']: a['pretrain_from'] for a in cells
+              if a.get('pretrain_from')}
+    assert shared == {'splitmask-4k-target': 'splitmask-4k',
+                      'mae-4k-target': 'mae-4k'}
+    for key, source in shared.items():
+        source = [a for a in main.arms if a['key'] == source][0]
+        for name in ('config', 'pretrain_iters', 'pretrain_images',
+                     'options', 'amp', 'vocabulary'):
+            assert arms[key].get(name) == source.get(name), name
+
+
+def test_an_arm_shares_the_pre_training_it_names(tmp_path, monkeypatch):
+    """pretrain_from: the arm's pre-training is run once, in the named
+    arm's folder, and reused by both; an arm whose pre-training differs
+    (here its length) is refused with the setting that changed; the
+    shared run's minutes are counted in both arms' results."""
+    study = load_tool('study')
+    from mmengine.config import Config
+    trained = []
+
+    def train(config, work_dir, options, log_file=None, prefix=''):
+        trained.append(work_dir)
+        os.makedirs(work_dir, exist_ok=True)
+        with open(osp.join(work_dir, 'last_checkpoint'), 'w') as f:
+            f.write(osp.join(work_dir, 'iter_4.pth'))
+        open(osp.join(work_dir, 'DONE'), 'w').close()
+
+    def convert(checkpoint, out, log_file=None, prefix=''):
+        open(out, 'w').close()
+
+    monkeypatch.setattr(study.chain, 'train', train)
+    monkeypatch.setattr(study.chain, 'convert', convert)
+    cfg = Config(dict(data=dict(num_train=12, num_val=4, size=64, seed=0),
+                      downstream=dict(seg=dict(metrics=['mIoU'])),
+                      draws=True, pretrain_iters=4))
+    config = 'configs/study/splitmask_vit-tiny-p8_digits.py'
+    main = dict(key='sm', config=config)
+    cell = dict(key='sm-target', config=config, pretrain_from='sm')
+    runner = study.Study(cfg, [main, cell], str(tmp_path))
+    backbone = runner.pretrain(cell, 0)
+    assert backbone == str(tmp_path / 'sm' / 'seed0' / 'backbone.pth')
+    assert runner.pretrain(main, 0) == backbone
+    assert trained == [str(tmp_path / 'sm' / 'seed0' / 'pretrain')]
+    assert not (tmp_path / 'sm-target' / 'seed0' / 'pretrain').exists()
+    longer = dict(cell, pretrain_iters=8)
+    with pytest.raises(SystemExit, match='another recipe.*max_iters'):
+        runner.pretrain(longer, 0)
+    with open(tmp_path / 'sm-target' / 'seed0' / 'seg_metrics.json',
+              'w') as f:
+        json.dump({'mIoU': 50.0}, f)
+    minutes = study.collect(cell, 0, cfg, str(tmp_path))['minutes']
+    assert set(minutes) == {'sm-target seed 0: pre-training',
+                            'sm-target seed 0: conversion'}
 
 
 def test_cell_tables_lay_out_arms_as_the_papers_table():

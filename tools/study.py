@@ -388,13 +388,20 @@ class Study:
         """The arm's converted backbone for this seed (None: random)."""
         if not arm.get('config'):
             return None
-        run = osp.join(self.work, arm['key'], f'seed{seed}')
+        own = osp.join(self.work, arm['key'], f'seed{seed}')
+        os.makedirs(own, exist_ok=True)
+        config = pretrain_config(
+            own, arm, seed, self.study, self.data(seed),
+            self.vocabulary if arm.get('vocabulary') else None, self.work)
+        # pretrain_from=KEY: the arm's pre-training is arm KEY's (the same
+        # config, length and images, e.g. the Table-1 mirror's target
+        # column and the main study's arms), run or reused in KEY's folder
+        # once for both; chain.stage refuses it if the recipes differ
+        run = osp.join(self.work, arm.get('pretrain_from', arm['key']),
+                       f'seed{seed}')
         os.makedirs(run, exist_ok=True)
         timer = Timer(osp.join(run, 'minutes.json'))
         pre_dir = osp.join(run, 'pretrain')
-        config = pretrain_config(
-            run, arm, seed, self.study, self.data(seed),
-            self.vocabulary if arm.get('vocabulary') else None, self.work)
         timer.run(f'{arm["key"]} seed {seed}: pre-training',
                   osp.join(pre_dir, 'DONE'), lambda: chain.train(
                       config, pre_dir, {}, log_file=osp.join(
@@ -537,8 +544,13 @@ def collect(arm: Dict, seed: int, study: Config, work: str
             metrics[f'{task}/{key}'] = chain.metric(found, key)
     if not metrics:
         return None
-    return dict(metrics=metrics,
-                minutes=read_json(osp.join(run, 'minutes.json')),
+    minutes = read_json(osp.join(run, 'minutes.json'))
+    if arm.get('pretrain_from'):  # its pre-training's minutes are there
+        shared = read_json(osp.join(work, arm['pretrain_from'],
+                                    f'seed{seed}', 'minutes.json'))
+        minutes.update({k: v for k, v in shared.items()
+                        if k.endswith((': pre-training', ': conversion'))})
+    return dict(metrics=metrics, minutes=minutes,
                 recipes=read_json(osp.join(run, 'recipes.json')))
 
 
