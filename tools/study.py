@@ -549,7 +549,7 @@ def collect(arm: Dict, seed: int, study: Config, work: str
         shared = read_json(osp.join(work, arm['pretrain_from'],
                                     f'seed{seed}', 'minutes.json'))
         minutes.update({k: v for k, v in shared.items()
-                        if k.endswith((': pre-training', ': conversion'))})
+                        if is_pretraining_stage(k)})
     return dict(metrics=metrics, minutes=minutes,
                 recipes=read_json(osp.join(run, 'recipes.json')))
 
@@ -581,6 +581,12 @@ def column_name(study: Config, task: str, metric: str) -> str:
         what.append('frozen')
     return f'{", ".join(what)}: {metric}' + (' (%)' if 'mAP' in metric
                                              else '')
+
+
+def is_pretraining_stage(name: str) -> bool:
+    """Whether a minutes.json entry is pre-training's (its training or its
+    conversion to a backbone; Study.pretrain names them), not a task's."""
+    return name.endswith((': pre-training', ': conversion'))
 
 
 def task_minutes(runs) -> float:
@@ -624,8 +630,8 @@ def table(study: Config, arms: List[Dict], results: Dict) -> str:
             if 0 < done < len(runs):  # mid-run: fewer seeds than 'seeds'
                 cell += f', n={done}'
             cells.append(cell)
-        pre = [sum(v for k, v in r['minutes'].items() if 'pre-training' in k
-                   or 'conversion' in k) for r in runs.values()]
+        pre = [sum(v for k, v in r['minutes'].items()
+                   if is_pretraining_stage(k)) for r in runs.values()]
         cells += [f'{sum(pre) / len(pre):.1f}' if any(pre) else '-',
                   f'{task_minutes(runs.values()):.1f}']
         rows.append('| ' + ' | '.join(cells) + ' |')
