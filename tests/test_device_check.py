@@ -6,24 +6,46 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
+
 from helpers import ROOT, python_env
 
 
-def test_device_check_runs_every_part_on_cpu(tmp_path):
-    out = tmp_path / 'report'
+def device_check(out, parts=None) -> dict:
+    """Run the check on the CPU (--quick); every part asked for is ok."""
     proc = subprocess.run(
         [sys.executable, osp.join(ROOT, 'tools', 'device_check.py'),
          '--out', str(out), '--device', 'cpu', '--quick', '--budget-s',
-         '900'], cwd=ROOT, env=python_env(), stdout=subprocess.PIPE,
+         '900'] + (['--parts', ','.join(parts)] if parts else []),
+        cwd=ROOT, env=python_env(), stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, timeout=1200)
     assert proc.returncode == 0, proc.stdout[-4000:]
     report = json.loads((out / 'device_check.json').read_text())
-    parts = report['parts']
-    assert set(parts) == {'env', 'bench', 'compile', 'train', 'dist',
-                          'finetune'}
-    failed = {k: v.get('error', '')[-800:] for k, v in parts.items()
+    parts_run = report['parts']
+    assert set(parts_run) == set(parts or {'env', 'bench', 'compile',
+                                           'train', 'dist', 'finetune'})
+    failed = {k: v.get('error', '')[-800:] for k, v in parts_run.items()
               if v['status'] != 'ok'}
     assert not failed, failed
+    return parts_run
+
+
+def test_device_check_trains_and_resumes_on_cpu(tmp_path):
+    """The default run's share: the environment and the pre-emption and
+    resume part (the check's own logic); the benchmark, compile,
+    torchrun and fine-tuning parts wrap tools the other tests run."""
+    parts = device_check(tmp_path / 'report', ['env', 'train'])
+    assert parts['env']['result']['bf16_matmul_tflops'] > 0
+    train = parts['train']['result']
+    assert train['losses_finite'] and train['checkpoint']
+    assert train['preempted_exit_code'] == 75  # PreemptionHook's exit
+    assert train['resumed_equals_uninterrupted'], train
+
+
+@pytest.mark.slow
+def test_device_check_runs_every_part_on_cpu(tmp_path):
+    out = tmp_path / 'report'
+    parts = device_check(out)
     env = parts['env']['result']
     assert env['torch'] and env['bf16_matmul_tflops'] > 0
     bench = parts['bench']['result']['methods']
