@@ -317,6 +317,70 @@ def test_tasks_option_trains_only_the_named_tasks(tmp_path):
     assert trained == ['seg', 'seg_p10', 'probe']
 
 
+def test_restore_keeps_finished_runs_and_trains_only_what_is_missing(
+        tmp_path):
+    """--restore: a study continued in a new work dir keeps the runs of an
+    earlier results.json in its tables without training them again (no
+    pre-training either), trains what they lack, refuses a recipe that
+    changed since, and refuses a file made on other data."""
+    study = load_tool('study')
+    from mmengine.config import Config
+    data = dict(num_train=12, num_val=4, size=64, seed=0)
+    cfg = Config(dict(data=data, draws=True, downstream=dict(
+        seg_p10=dict(metrics=['mIoU', 'mAcc']), probe=dict(metrics=['mIoU']),
+        det=dict(metrics=['bbox_mAP'], tune=True))))
+    arm = dict(key='sm', seeds=[0, 1], tune=True)
+    recipe = dict(lr=0.01, layer_decay=0.65, iters=1000)
+    tuning = dict(arm='sm', task='det', seed=0, metric='bbox_mAP',
+                  chosen=dict(lr=3e-4, iters=500), tried=[])
+    saved = tmp_path / 'results.json'
+    saved.write_text(json.dumps(dict(data=data, draws=True, tuning=[tuning],
+                                     results={'sm': {'0': dict(
+        metrics={'seg_p10/mIoU': 61.44, 'seg_p10/mAcc': 74.53,
+                 'probe/mIoU': 75.56},
+        minutes={'sm seed 0: pre-training': 2.3},
+        recipes={'seg_p10': recipe, 'probe': recipe})},
+        'gone': {'0': dict(metrics={'probe/mIoU': 1.0})}})))
+    work = tmp_path / 'work'
+    study.restore([str(saved)], cfg, [arm], str(work))
+    assert not (work / 'gone').exists()  # not an arm of this config
+    found = study.collect(arm, 0, cfg, str(work))
+    assert found['metrics'] == {'seg_p10/mIoU': 61.44, 'seg_p10/mAcc': 74.53,
+                                'probe/mIoU': 75.56}
+    assert found['minutes'] == {'sm seed 0: pre-training': 2.3}
+    trained = []
+    runner = study.Study(cfg, [arm], str(work), tasks=['seg_p10', 'probe'])
+    runner.pretrain = lambda arm, seed: trained.append(('pretrain', seed))
+    runner.recipe = lambda arm, task: dict(recipe)
+    runner.finetune = lambda name, run, task, b, seed, *a: trained.append(
+        (task, seed))
+    runner.run_arm(arm, 0)
+    assert trained == []  # restored: neither pre-trained nor fine-tuned
+    runner.run_arm(arm, 1)  # not in the file: trained as before
+    assert trained == [('pretrain', 1), ('seg_p10', 1), ('probe', 1)]
+    # the restored recipe choice is used, not tuned again
+    tuner = study.Study(cfg, [arm], str(work))
+    tuner.pretrain = runner.pretrain
+    assert tuner.recipe(arm, 'det') == dict(lr=3e-4, iters=500)
+    assert trained[-1] == ('probe', 1)
+    # a restored task whose recipe the config has changed since
+    runner.recipe = lambda arm, task: dict(recipe, iters=3000)
+    with pytest.raises(SystemExit, match='sm seed 0, seg_p10: restored'):
+        runner.run_arm(arm, 0)
+    # restoring again keeps what the work dir holds
+    (work / 'sm' / 'seed0' / 'probe_metrics.json').write_text(
+        json.dumps({'mIoU': 80.0}))
+    study.restore([str(saved)], cfg, [arm], str(work))
+    assert study.collect(arm, 0, cfg, str(work))['metrics'][
+        'probe/mIoU'] == 80.0
+    other = Config(dict(cfg.to_dict(), data=dict(data, num_train=1000)))
+    with pytest.raises(SystemExit, match='results.json: made on other'):
+        study.restore([str(saved)], other, [arm], str(work))
+    (tmp_path / 'bad.json').write_text('{"data": ')
+    with pytest.raises(SystemExit, match='bad.json: not a study results'):
+        study.restore([str(tmp_path / 'bad.json')], cfg, [arm], str(work))
+
+
 def test_tasks_option_refuses_a_task_the_config_lacks(tmp_path):
     proc = subprocess.run(
         [sys.executable, osp.join(ROOT, 'tools', 'study.py'), STUDY,

@@ -466,6 +466,9 @@ class Study:
         layer decay and length, then the layer decays at the best rate,
         then the lengths at both; by the task's first metric. Every point
         tried is kept in WORK/ARM/tune_TASK.json."""
+        saved = osp.join(self.work, arm['key'], f'tune_{task}.json')
+        if read_json(saved).get('restored_from'):  # --restore: no runs
+            return read_json(saved)
         seed = arm['seeds'][0]
         backbone = self.pretrain(arm, seed)
         folder = osp.join(self.work, arm['key'], f'seed{seed}',
@@ -511,13 +514,26 @@ class Study:
         return result
 
     def run_arm(self, arm: Dict, seed: int) -> Optional[Dict]:
-        backbone = self.pretrain(arm, seed)
         run = osp.join(self.work, arm['key'], f'seed{seed}')
         os.makedirs(run, exist_ok=True)
-        timer = Timer(osp.join(run, 'minutes.json'))
         recipes_file = osp.join(run, 'recipes.json')
         recipes = read_json(recipes_file)
         todo = {task: self.recipe(arm, task) for task in self.tasks}
+        # tasks restored from an earlier results.json (--restore) have
+        # their metrics and no checkpoints: kept, not trained again, if
+        # the config still gives them the recipe they were measured with
+        for task in [t for t in todo if osp.isfile(restored_mark(run, t))]:
+            if recipes.get(task) != json.loads(json.dumps(todo[task])):
+                raise SystemExit(
+                    f'{arm["key"]} seed {seed}, {task}: restored from '
+                    f'{read_json(restored_mark(run, task))["source"]} with '
+                    f'recipe {recipes.get(task)}, but the config now gives '
+                    f'{todo[task]}; delete {run} to measure it again')
+            del todo[task]
+        if not todo:  # nothing to train: no backbone needed
+            return collect(arm, seed, self.study, self.work)
+        backbone = self.pretrain(arm, seed)
+        timer = Timer(osp.join(run, 'minutes.json'))
         recipes.update(todo)
         with open(recipes_file, 'w') as f:
             json.dump(recipes, f)
@@ -525,6 +541,73 @@ class Study:
             self.finetune(f'{arm["key"]} seed {seed}', run, task, backbone,
                           seed, recipe, False, timer)
         return collect(arm, seed, self.study, self.work)
+
+
+def restored_mark(run: str, task: str) -> str:
+    """The file that says a run's task was restored (--restore)."""
+    return osp.join(run, f'{task}_metrics.json.restored')
+
+
+def restore(paths: List[str], study: Config, arms: List[Dict],
+            work: str) -> None:
+    """Write the finished runs of earlier results.json files back into the
+    work dir: each task's metrics, the run's minutes and recipes, and the
+    recipe choices, so that a study continued on another machine, or
+    after its work dir was cleaned, keeps them in its tables and trains
+    only what is missing. Only arms of this config are taken; what the
+    work dir already holds is kept; a file made on other data is
+    refused."""
+    keys = {a['key'] for a in arms}
+    for path in paths:
+        try:
+            with open(path) as f:
+                saved = json.load(f)
+            results = saved['results']
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise SystemExit(f'--restore {path}: not a study results.json '
+                             f'({type(e).__name__}: {e})')
+        ours = dict(data=dict(study.data), draws=bool(study.get('draws')))
+        theirs = dict(data=saved.get('data'), draws=saved.get('draws'))
+        if ours != theirs:
+            raise SystemExit(f'--restore {path}: made on other data '
+                             f'({theirs}; this study: {ours})')
+        count = 0
+        for key, runs in results.items():
+            if key not in keys:
+                continue
+            for seed, entry in runs.items():
+                run = osp.join(work, key, f'seed{seed}')
+                tasks: Dict[str, Dict] = {}
+                for name, value in entry['metrics'].items():
+                    task, metric = name.split('/', 1)
+                    tasks.setdefault(task, {})[metric] = value
+                tasks = {t: m for t, m in tasks.items()
+                         if t in study.downstream and not osp.isfile(
+                             osp.join(run, f'{t}_metrics.json'))}
+                if not tasks:
+                    continue
+                os.makedirs(run, exist_ok=True)
+                for name, record in (('minutes', entry.get('minutes', {})),
+                                     ('recipes', entry.get('recipes', {}))):
+                    file = osp.join(run, f'{name}.json')
+                    merged = dict(record, **read_json(file))  # there wins
+                    with open(file, 'w') as f:
+                        json.dump(merged, f)
+                for task, metrics in tasks.items():
+                    with open(osp.join(run, f'{task}_metrics.json'),
+                              'w') as f:
+                        json.dump(metrics, f)
+                    with open(restored_mark(run, task), 'w') as f:
+                        json.dump(dict(source=osp.abspath(path)), f)
+                    count += 1
+        for tuning in saved.get('tuning', []):
+            file = osp.join(work, tuning['arm'], f'tune_{tuning["task"]}.json')
+            if tuning['arm'] in keys and not osp.isfile(file):
+                os.makedirs(osp.dirname(file), exist_ok=True)
+                with open(file, 'w') as f:
+                    json.dump(dict(tuning, restored_from=osp.abspath(path)),
+                              f, indent=1)
+        log(f'restored {count} finished tasks from {path}')
 
 
 def collect(arm: Dict, seed: int, study: Config, work: str
@@ -775,6 +858,11 @@ def main() -> None:
                         help="run only these of each arm's seeds (the "
                         'others stay for a later run), e.g. seed 0 of '
                         'every task before more seeds of one')
+    parser.add_argument('--restore', nargs='+', metavar='RESULTS_JSON',
+                        help='first write the finished runs of these '
+                        'results.json files (an earlier run of this study, '
+                        'e.g. the committed docs/results/) into the work '
+                        'dir: kept in the tables, not trained again')
     args = parser.parse_args()
     study = Config.fromfile(args.config)
     if args.quick:
@@ -805,6 +893,8 @@ def main() -> None:
 
     # 1. data: the scenes, the held-out scenes and the label shares the
     # tasks read (with draws=True, every seed's own, written when needed)
+    if args.restore:
+        restore(args.restore, study, all_arms, work)
     runner = Study(study, all_arms, work, tasks=args.tasks)
     data_root = runner.data(min(s for _, s in runs) if runs else 0)
 
@@ -872,7 +962,9 @@ def write_results(args, study: Config, all_arms: List[Dict], work: str,
         for task in study.downstream:
             path = osp.join(work, arm['key'], f'tune_{task}.json')
             if osp.isfile(path):
-                tunings.append(json.load(open(path)))
+                tuning = read_json(path)
+                tuning.pop('restored_from', None)  # a path on this machine
+                tunings.append(tuning)
     text = table(study, all_arms, results)
     tables = cell_tables(study, all_arms, results)
     if tables:
