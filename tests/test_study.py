@@ -665,9 +665,10 @@ def test_an_arm_shares_the_pre_training_it_names(tmp_path, monkeypatch):
 
 def test_cell_tables_lay_out_arms_as_the_papers_table():
     """results.md's tables: rows methods, columns pre-training images, a
-    cell's mean over its seeds (range and count), '-' for a cell the
-    config lacks, n/a for one not run yet, the reference on the seeds the
-    table's cells ran; AP in percent."""
+    cell's mean over the seeds every cell ran (range and count; a cell
+    run on more seeds, all of them in brackets), '-' for a cell the
+    config lacks, n/a for one not run yet, the reference on the same
+    seeds; AP in percent."""
     study = load_tool('study')
     from mmengine.config import Config
     cfg = Config(dict(
@@ -696,11 +697,14 @@ def test_cell_tables_lay_out_arms_as_the_papers_table():
     seg, det = text.split('\n\n250 iterations, det')
     assert seg.startswith('250 iterations, seg_p10, 10% labels: mIoU:')
     assert '| method | p10 | target |' in seg
-    assert '| A | 62.00 (61.00-63.00), n=2 | 62.50 |' in seg
+    # A-target ran seed 0 only: the cells compare on seed 0
+    assert '| A | 61.00 [n=2: 62.00 (61.00-63.00)] | 62.50 |' in seg, seg
     assert '| B | - | n/a |' in seg
-    assert 'random (seeds 0, 1): 65.00 (60.00-70.00), n=2' in seg
+    assert 'random (seeds 0, 1): 60.00 [n=2: 65.00 (60.00-70.00)]' in seg
+    assert 'Cells on the seeds (draws) every cell ran: 0;' in seg
     assert '| A | 40.00 (40.00-40.00), n=2 | n/a |' in det
     assert 'random (seeds 0): 50.00' in det  # seed 1 lacks the metric
+    assert 'every cell ran' not in det  # its one cell ran seeds 0 and 1
     assert '4k' not in text  # no cell of that table has run
     # no tables in the config: nothing
     assert study.cell_tables(Config(dict(downstream=cfg.downstream)), arms,

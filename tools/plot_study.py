@@ -78,17 +78,28 @@ def plot_tables(plt, study: dict, tasks: dict, metric: str,
         mine = {k: c for k, c in cells.items() if c['table'] == name}
         methods = list(dict.fromkeys(c['row'] for c in mine.values()))
         key_of = {(c['row'], c['column']): k for k, c in mine.items()}
-        # the reference on the seeds (draws) the table's cells ran
-        seeds = {s for k in mine for s in results.get(k, {})}
-        ref = {s: r for s, r in results.get(reference, {}).items()
-               if s in seeds}
+        ref = results.get(reference, {})
         width = 0.8 / len(methods)
         for ax, (task, spec) in zip(axes[row], tasks.items()):
             column = f'{task}/{metric}'
-            vs = values(ref, column)
+            # bars on the seeds (draws) every cell ran, as results.md's
+            # tables; a cell's other draws show as dots only
+            ran = [{s for s, r in results[k].items()
+                    if r['metrics'].get(column) is not None}
+                   for k in mine if values(results.get(k, {}), column)]
+            common = set.intersection(*ran) if ran else set()
+            # the reference: its range over the seeds any cell ran (a
+            # band), its mean on the common ones (a line) where they differ
+            vs = values({s: r for s, r in ref.items()
+                         if ran and s in set.union(*ran)}, column)
             if vs:
                 ax.axhspan(min(vs) - 0.1, max(vs) + 0.1, color='grey',
                            alpha=0.3, label=f'{reference} ({len(vs)})')
+            shared = values({s: r for s, r in ref.items() if s in common},
+                            column)
+            if shared and len(shared) < len(vs):
+                ax.axhline(sum(shared) / len(shared), color='grey',
+                           ls='--', lw=1)
             for i, method in enumerate(methods):
                 colour = next((c for _, n, c in METHODS if n == method),
                               'grey')
@@ -99,17 +110,23 @@ def plot_tables(plt, study: dict, tasks: dict, metric: str,
                     if not vs:
                         continue
                     x = j + (i - (len(methods) - 1) / 2) * width
-                    ax.bar(x, sum(vs) / len(vs), width, color=colour,
-                           alpha=0.75, label=label)
+                    shared = values({s: r for s, r in results[key_of[
+                        method, col]].items() if s in common}, column)
+                    if shared:
+                        ax.bar(x, sum(shared) / len(shared), width,
+                               color=colour, alpha=0.75, label=label)
                     label = None
                     ax.plot([x] * len(vs), vs, 'k.', ms=3)
             ax.set_xticks(range(len(columns)), columns)
             ax.set_xlabel('pre-training images')
             ax.set_ylabel(f'{metric} (%)')
-            ax.set_title(f'{name}\n{task_title(task, spec)}', fontsize=9)
+            drawn = ', '.join(sorted(common, key=int))
+            ax.set_title(f'{name}\n{task_title(task, spec)}' + (
+                f'\n(bars: seeds {drawn}; dots: every seed run)'
+                if any(r != common for r in ran) else ''), fontsize=9)
             ax.grid(alpha=0.3, axis='y')
             shown = [v for k in mine for v in values(
-                results.get(k, {}), column)] + values(ref, column)
+                results.get(k, {}), column)] + vs
             if shown:  # bars from just below the lowest value, not 0
                 ax.set_ylim(min(shown) - 5, max(shown) + 3)
         axes[row][0].legend(fontsize=7)

@@ -772,10 +772,11 @@ def cell_tables(study: Config, arms: List[Dict], results: Dict) -> str:
     """The config's ``tables``: arms that name a ``cell`` (table, row,
     column) laid out as the paper's tables are, rows methods and columns
     pre-training images, one table per (table, metric); a cell is the
-    mean over the seeds run (their range and count when more than one); a
-    table none of whose cells has run is left out. ``reference`` names an
-    arm quoted under each table (random init), on the seeds the table's
-    cells ran that have the metric."""
+    mean over the seeds every cell of the table ran (their range and count
+    when more than one; a cell run on more seeds adds its mean over all
+    of them in brackets); a table none of whose cells has run is left
+    out. ``reference`` names an arm quoted under each table (random
+    init), on the seeds the table's cells ran that have the metric."""
     spec = study.get('tables')
     if not spec:
         return ''
@@ -793,14 +794,28 @@ def cell_tables(study: Config, arms: List[Dict], results: Dict) -> str:
             task, key = metric.split('/', 1)
             scale = percent_scale(key)
 
-            def value(runs):
-                values = [r['metrics'].get(metric) for r in runs.values()]
-                values = [v * scale for v in values if v is not None]
-                if not values:
+            def values(runs, seeds=None) -> List[float]:
+                found = [r['metrics'].get(metric) for s, r in runs.items()
+                         if seeds is None or s in seeds]
+                return [v * scale for v in found if v is not None]
+
+            def value(runs, seeds) -> str:
+                """The mean on the table's common seeds; a cell run on
+                more (draws 1-2 of some columns) adds all of them in
+                brackets: cells compare on the same draws."""
+                every, shared = values(runs), values(runs, seeds)
+                if not every:
                     return 'n/a'
-                text = summary(values)
-                return text + (f', n={len(values)}' if len(values) > 1
-                               else '')
+                text = summary(shared) + (f', n={len(shared)}'
+                                          if len(shared) > 1 else '')
+                if len(every) > len(shared):
+                    text += f' [n={len(every)}: {summary(every)}]'
+                return text
+            # the seeds every cell with this metric ran
+            ran = [{s for s, r in results[a['key']].items()
+                    if r['metrics'].get(metric) is not None} for a in cells
+                   if values(results.get(a['key'], {}))]
+            common = set.intersection(*ran) if ran else set()
             lines = [f'{name}, {column_name(study, task, key)}:', '',
                      '| method | ' + ' | '.join(columns) + ' |',
                      '|---|' + '---|' * len(columns)]
@@ -808,16 +823,20 @@ def cell_tables(study: Config, arms: List[Dict], results: Dict) -> str:
                 by_column = {a['cell']['column']: a for a in cells
                              if a['cell']['row'] == row}
                 lines.append(f'| {row} | ' + ' | '.join(
-                    value(results.get(by_column[c]['key'], {}))
+                    value(results.get(by_column[c]['key'], {}), common)
                     if c in by_column else '-' for c in columns) + ' |')
             # the reference on the seeds (draws) the table's cells ran
-            seeds = {s for a in cells for s in results.get(a['key'], {})}
+            seeds = set.union(*ran) if ran else set()
             mine = {s: r for s, r in ref.items() if s in seeds and
                     r['metrics'].get(metric) is not None}
             if mine:
                 lines += ['', f'{spec["reference"]} (seeds '
                           f'{", ".join(sorted(mine, key=int))}): '
-                          f'{value(mine)}']
+                          f'{value(mine, common)}']
+            if seeds != common:
+                lines += ['', 'Cells on the seeds (draws) every cell ran: '
+                          f'{", ".join(sorted(common, key=int))}; in '
+                          'brackets, all the seeds a cell ran.']
             out.append('\n'.join(lines))
     return '\n\n'.join(out)
 
