@@ -90,14 +90,15 @@ def plot_tables(plt, study: dict, tasks: dict, metric: str,
             common = set.intersection(*ran) if ran else set()
             # the reference: its range over the seeds any cell ran (a
             # band), its mean on the common ones (a line) where they differ
-            vs = values({s: r for s, r in ref.items()
-                         if ran and s in set.union(*ran)}, column)
-            if vs:
-                ax.axhspan(min(vs) - 0.1, max(vs) + 0.1, color='grey',
-                           alpha=0.3, label=f'{reference} ({len(vs)})')
+            ref_vs = values({s: r for s, r in ref.items()
+                             if ran and s in set.union(*ran)}, column)
+            if ref_vs:
+                ax.axhspan(min(ref_vs) - 0.1, max(ref_vs) + 0.1,
+                           color='grey', alpha=0.3,
+                           label=f'{reference} ({len(ref_vs)})')
             shared = values({s: r for s, r in ref.items() if s in common},
                             column)
-            if shared and len(shared) < len(vs):
+            if shared and len(shared) < len(ref_vs):
                 ax.axhline(sum(shared) / len(shared), color='grey',
                            ls='--', lw=1)
             for i, method in enumerate(methods):
@@ -126,7 +127,7 @@ def plot_tables(plt, study: dict, tasks: dict, metric: str,
                 if any(r != common for r in ran) else ''), fontsize=9)
             ax.grid(alpha=0.3, axis='y')
             shown = [v for k in mine for v in values(
-                results.get(k, {}), column)] + vs
+                results.get(k, {}), column)] + ref_vs
             if shown:  # bars from just below the lowest value, not 0
                 ax.set_ylim(min(shown) - 5, max(shown) + 3)
         axes[row][0].legend(fontsize=7)

@@ -466,9 +466,10 @@ class Study:
         layer decay and length, then the layer decays at the best rate,
         then the lengths at both; by the task's first metric. Every point
         tried is kept in WORK/ARM/tune_TASK.json."""
-        saved = osp.join(self.work, arm['key'], f'tune_{task}.json')
-        if read_json(saved).get('restored_from'):  # --restore: no runs
-            return read_json(saved)
+        saved = read_json(osp.join(self.work, arm['key'],
+                                   f'tune_{task}.json'))
+        if saved.get('restored_from'):  # --restore: no runs to redo
+            return saved
         seed = arm['seeds'][0]
         backbone = self.pretrain(arm, seed)
         folder = osp.join(self.work, arm['key'], f'seed{seed}',
