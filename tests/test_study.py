@@ -683,17 +683,21 @@ def test_cell_tables_lay_out_arms_as_the_papers_table():
                     cell=dict(table='250 iterations', row=row,
                               column=column))
     arms = [dict(key='random'), cell('A', 'p10'), cell('A', 'target'),
-            cell('B', 'target'), dict(cell('A', 'p10'), key='A-4k',
-                                      cell=dict(table='4k', row='A',
-                                                column='p10'))]
+            cell('B', 'target')]
+    arms += [dict(key=f'A-{t}', cell=dict(table=t, row='A', column='p10'))
+             for t in ('4k', '8k')]
     results = {
         'random': {s: dict(metrics={'seg_p10/mIoU': v, 'det/bbox_mAP': d})
                    for s, v, d in (('0', 60.0, 0.5), ('1', 70.0, 0.6))},
         'A-p10': {s: dict(metrics={'seg_p10/mIoU': v, 'det/bbox_mAP': 0.4})
                   for s, v in (('0', 61.0), ('1', 63.0))},
-        'A-target': {'0': dict(metrics={'seg_p10/mIoU': 62.5})}}
+        'A-target': {'0': dict(metrics={'seg_p10/mIoU': 62.5})},
+        'A-4k': {'0': dict(metrics={'seg_p10/mIoU': 64.0})}}
     results['random']['1']['metrics'].pop('det/bbox_mAP')
     text = study.cell_tables(cfg, arms, results)
+    # 4k: its one cell ran segmentation only, so no detection table
+    text, seg_4k = text.split('\n\n4k, seg_p10')
+    assert 'det' not in seg_4k and '8k' not in seg_4k
     seg, det = text.split('\n\n250 iterations, det')
     assert seg.startswith('250 iterations, seg_p10, 10% labels: mIoU:')
     assert '| method | p10 | target |' in seg
@@ -705,7 +709,8 @@ def test_cell_tables_lay_out_arms_as_the_papers_table():
     assert '| A | 40.00 (40.00-40.00), n=2 | n/a |' in det
     assert 'random (seeds 0): 50.00' in det  # seed 1 lacks the metric
     assert 'every cell ran' not in det  # its one cell ran seeds 0 and 1
-    assert '4k' not in text  # no cell of that table has run
+    assert '| A | 64.00 | - |' in seg_4k, seg_4k
+    assert '4k' not in text  # 8k: no cell of that table has run
     # no tables in the config: nothing
     assert study.cell_tables(Config(dict(downstream=cfg.downstream)), arms,
                              results) == ''

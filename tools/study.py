@@ -775,8 +775,8 @@ def cell_tables(study: Config, arms: List[Dict], results: Dict) -> str:
     pre-training images, one table per (table, metric); a cell is the
     mean over the seeds every cell of the table ran (their range and count
     when more than one; a cell run on more seeds adds its mean over all
-    of them in brackets); a table none of whose cells has run is left
-    out. ``reference`` names an arm quoted under each table (random
+    of them in brackets); a table none of whose cells has the metric is
+    left out. ``reference`` names an arm quoted under each table (random
     init), on the seeds the table's cells ran that have the metric."""
     spec = study.get('tables')
     if not spec:
@@ -816,7 +816,9 @@ def cell_tables(study: Config, arms: List[Dict], results: Dict) -> str:
             ran = [{s for s, r in results[a['key']].items()
                     if r['metrics'].get(metric) is not None} for a in cells
                    if values(results.get(a['key'], {}))]
-            common = set.intersection(*ran) if ran else set()
+            if not ran:  # no cell of this table has the metric yet
+                continue
+            common = set.intersection(*ran)
             lines = [f'{name}, {column_name(study, task, key)}:', '',
                      '| method | ' + ' | '.join(columns) + ' |',
                      '|---|' + '---|' * len(columns)]
@@ -827,7 +829,7 @@ def cell_tables(study: Config, arms: List[Dict], results: Dict) -> str:
                     value(results.get(by_column[c]['key'], {}), common)
                     if c in by_column else '-' for c in columns) + ' |')
             # the reference on the seeds (draws) the table's cells ran
-            seeds = set.union(*ran) if ran else set()
+            seeds = set.union(*ran)
             mine = {s: r for s, r in ref.items() if s in seeds and
                     r['metrics'].get(metric) is not None}
             if mine:
