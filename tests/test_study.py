@@ -206,16 +206,20 @@ def test_plot_study_draws_both_pictures(tmp_path):
 
 def test_plot_study_draws_the_papers_tables(tmp_path):
     """A study with tables= (the Table-1 mirror) gets study_tables.png,
-    and not the pictures that assume one arm per method and length."""
+    a row of panels per table some cell of which ran, and not the pictures
+    that assume one arm per method and length."""
     runs = {'0': dict(metrics={'seg_p10/mIoU': 60.0, 'probe/mIoU': 70.0})}
     cells = {f'{m}-250-{c}': dict(table='250 pre-training iterations',
                                   row=name, column=c)
              for m, name in (('splitmask', 'SplitMask'), ('mae', 'MAE'))
              for c in ('p10', 'target')}
+    # a 4k table none of whose cells has run yet: no row of panels
+    cells['splitmask-4k-p10'] = dict(table='4k pre-training iterations',
+                                     row='SplitMask', column='p10')
     results = dict(
         downstream=plotted_tasks(),
         arms={k: dict(name=k, pretrain_iters=250) for k in cells},
-        results={k: runs for k in list(cells) + ['random']},
+        results={k: runs for k in list(cells)[:-1] + ['random']},
         tables=dict(columns=['p10', 'target'], reference='random',
                     metrics=['seg_p10/mIoU', 'probe/mIoU']),
         cells=cells)
@@ -225,8 +229,11 @@ def test_plot_study_draws_the_papers_tables(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert 'Warning' not in proc.stdout  # no empty panel for 'seg'
     png = tmp_path / 'study_tables.png'
-    assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    head = png.read_bytes()
+    assert head[:8] == b'\x89PNG\r\n\x1a\n'
     assert png.stat().st_size > 10000
+    # one row of panels (3.4 inches at 110 dpi), not two
+    assert int.from_bytes(head[20:24], 'big') == round(3.4 * 110)
     assert not (tmp_path / 'study_vs_pretraining.png').exists()
 
 

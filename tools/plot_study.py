@@ -70,7 +70,10 @@ def plot_tables(plt, study: dict, tasks: dict, metric: str,
     tasks = {t: s for t, s in tasks.items()  # those the cells ran
              if any(values(results.get(k, {}), f'{t}/{metric}')
                     for k in cells)}
-    names = list(dict.fromkeys(c['table'] for c in cells.values()))
+    # the tables (lengths) some cell of which ran one of these tasks
+    names = list(dict.fromkeys(
+        c['table'] for k, c in cells.items()
+        if any(values(results.get(k, {}), f'{t}/{metric}') for t in tasks)))
     fig, axes = plt.subplots(len(names), len(tasks), squeeze=False,
                              figsize=(4.6 * len(tasks), 3.4 * len(names)))
     reference = study['tables'].get('reference')
