@@ -204,6 +204,16 @@ def test_plot_study_draws_both_pictures(tmp_path):
     assert proc.returncode != 0 and 'no task' in proc.stdout
 
 
+def test_plot_study_puts_ap_in_percent():
+    """The pictures' axes say percent: mmdet's AP (a fraction) is scaled,
+    mmseg's mIoU (a percentage) is not, as in results.md."""
+    plot = load_tool('plot_study')
+    runs = {'0': dict(metrics={'det/bbox_mAP': 0.655, 'seg/mIoU': 61.2}),
+            '1': dict(metrics={'seg/mIoU': 62.0})}
+    assert plot.values(runs, 'det/bbox_mAP') == pytest.approx([65.5])
+    assert plot.values(runs, 'seg/mIoU') == [61.2, 62.0]
+
+
 def test_plot_study_draws_the_papers_tables(tmp_path):
     """A study with tables= (the Table-1 mirror) gets study_tables.png,
     a row of panels per table some cell of which ran, and not the pictures

@@ -39,8 +39,12 @@ def method_of(key: str):
 
 
 def values(runs: dict, column: str):
+    """A column's values over the runs, in percent: mmdet's COCO AP is a
+    fraction, mmseg's mIoU a percentage (study.percent_scale's rule; this
+    reader does not import the study tool)."""
+    scale = 100 if 'mAP' in column else 1
     found = [r['metrics'].get(column) for r in runs.values()]
-    return [v for v in found if v is not None]
+    return [v * scale for v in found if v is not None]
 
 
 def task_title(task: str, spec: dict) -> str:
