@@ -622,7 +622,10 @@ def test_table1_config_names_every_cell_once_with_one_protocol():
     for arm in cells:
         assert osp.isfile(osp.join(ROOT, arm['config']))
         assert arm['recipes'] == cells[0]['recipes'] == dict(
-            seg_p10=dict(lr=1e-2, layer_decay=0.65, iters=1000))
+            seg_p10=dict(lr=1e-2, layer_decay=0.65, iters=1000),
+            det_p10=dict(lr=3e-4))
+    # detection's fixed rate is one of those the main study tunes over
+    assert cells[0]['recipes']['det_p10']['lr'] in main.det_grid['lr']
     # a target cell that shares a main arm's pre-training is that arm's
     # method, length and images
     shared = {a['key']: a['pretrain_from'] for a in cells
