@@ -71,13 +71,13 @@ def plot_tables(plt, study: dict, tasks: dict, metric: str,
     """study_tables.png: the paper-form tables as grouped bars."""
     results, cells = study['results'], study['cells']
     columns = study['tables']['columns']
-    tasks = {t: s for t, s in tasks.items()  # those the cells ran
-             if any(values(results.get(k, {}), f'{t}/{metric}')
-                    for k in cells)}
-    # the tables (lengths) some cell of which ran one of these tasks
-    names = list(dict.fromkeys(
-        c['table'] for k, c in cells.items()
-        if any(values(results.get(k, {}), f'{t}/{metric}') for t in tasks)))
+    # (table, task) pairs some cell ran: a row of panels per such table
+    # (length), a column per such task
+    measured = [(c['table'], t) for k, c in cells.items() for t in tasks
+                if values(results.get(k, {}), f'{t}/{metric}')]
+    tasks = {t: s for t, s in tasks.items()
+             if any(t == r for _, r in measured)}
+    names = list(dict.fromkeys(name for name, _ in measured))
     fig, axes = plt.subplots(len(names), len(tasks), squeeze=False,
                              figsize=(4.6 * len(tasks), 3.4 * len(names)))
     reference = study['tables'].get('reference')

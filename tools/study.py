@@ -788,8 +788,6 @@ def cell_tables(study: Config, arms: List[Dict], results: Dict) -> str:
     ref = results.get(spec.get('reference'), {})
     for name in names:
         cells = [a for a in arms if a.get('cell', {}).get('table') == name]
-        if not any(results.get(a['key']) for a in cells):
-            continue  # a table none of whose cells has run yet
         rows = list(dict.fromkeys(a['cell']['row'] for a in cells))
         for metric in spec['metrics']:
             task, key = metric.split('/', 1)
